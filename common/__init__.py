@@ -1,0 +1,1 @@
+"""Competition-agnostic building blocks: labels, folds, images, backbones, training, thresholds, submissions."""

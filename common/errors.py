@@ -1,0 +1,26 @@
+"""The one error type for bad input: it names the file and what is wrong with it."""
+
+from __future__ import annotations
+
+import os
+
+
+class DataError(Exception):
+    """Bad input data; the CLI prints it and exits non-zero.
+
+    Args:
+        path: the file or folder at fault.
+        problem: what is wrong, in words a user can act on.
+    """
+
+    def __init__(self, path: str | os.PathLike | None, problem: str):
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(problem if path is None else f"{self.path}: {problem}")
+
+
+def require_columns(columns, required, path) -> None:
+    """Raise DataError naming `path` if any of `required` is absent from `columns`."""
+    missing = [c for c in required if c not in set(columns)]
+    if missing:
+        raise DataError(path, f"missing column(s) {missing}; found {list(columns)}")

@@ -1,0 +1,113 @@
+"""Submission files: checked against the competition's sample submission, then written atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from common import atomic
+from common.errors import DataError
+
+
+@dataclass(frozen=True)
+class SubmissionFormat:
+    """What a competition's CSV must look like.
+
+    Args:
+        columns: the header, id column first.
+        kind: "tags" (space-separated tags from `vocabulary`), "class" (one name
+            from `vocabulary`) or "probability" (a number in [0, 1]).
+        vocabulary: allowed tags or classes for "tags" / "class".
+    """
+
+    columns: tuple[str, ...]
+    kind: str
+    vocabulary: tuple[str, ...] = ()
+
+    @property
+    def id_column(self) -> str:
+        return self.columns[0]
+
+
+def read_sample(path, fmt: SubmissionFormat) -> pd.DataFrame:
+    """Read a sample submission, checking its header and ids."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "sample submission not found")
+    try:
+        sample = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(path, f"cannot parse as CSV: {error}") from None
+    if tuple(sample.columns) != fmt.columns:
+        raise DataError(path, f"header is {list(sample.columns)}, expected {list(fmt.columns)}")
+    if sample.empty:
+        raise DataError(path, "sample submission has no rows")
+    duplicated = sample[fmt.id_column][sample[fmt.id_column].duplicated()]
+    if len(duplicated):
+        raise DataError(path, f"duplicate ids, e.g. {list(duplicated[:3])}")
+    return sample
+
+
+def problems(frame: pd.DataFrame, sample: pd.DataFrame, fmt: SubmissionFormat) -> list[str]:
+    """Everything wrong with `frame` as a submission; empty when it is valid."""
+    found: list[str] = []
+    if tuple(frame.columns) != fmt.columns:
+        return [f"header is {list(frame.columns)}, expected {list(fmt.columns)}"]
+    text = frame.astype(str)
+    missing_cells = frame.isna() | (text.apply(lambda col: col.str.strip()) == "")
+    if missing_cells.to_numpy().any():
+        rows = np.flatnonzero(missing_cells.to_numpy().any(axis=1))
+        found.append(f"{len(rows)} row(s) with missing values, e.g. rows {(rows[:3] + 2).tolist()} of the file")
+    ids = text[fmt.id_column]
+    dups = ids[ids.duplicated()]
+    if len(dups):
+        found.append(f"{len(dups)} duplicate id(s), e.g. {list(dups[:3])}")
+    expected, got = set(sample[fmt.id_column]), set(ids)
+    if expected - got:
+        found.append(f"{len(expected - got)} id(s) of the sample submission missing, e.g. {sorted(expected - got)[:3]}")
+    if got - expected:
+        found.append(f"{len(got - expected)} id(s) not in the sample submission, e.g. {sorted(got - expected)[:3]}")
+    for column in fmt.columns[1:]:
+        found += _label_problems(frame[column], fmt, column)
+    return found
+
+
+def _label_problems(values: pd.Series, fmt: SubmissionFormat, column: str) -> list[str]:
+    values = values.dropna()
+    if fmt.kind == "probability":
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = values[numbers.isna() | (numbers < 0) | (numbers > 1)]
+        return [f"{len(bad)} value(s) in {column!r} are not probabilities in [0, 1], e.g. {list(bad[:3])}"] if len(bad) else []
+    allowed = set(fmt.vocabulary)
+    if fmt.kind == "tags":
+        unknown = sorted({tag for row in values.astype(str) for tag in row.split() if tag not in allowed})
+    elif fmt.kind == "class":
+        unknown = sorted(set(values.astype(str)) - allowed)
+    else:
+        raise ValueError(f"unknown submission kind {fmt.kind!r}")
+    return [f"unknown label(s) in {column!r}: {unknown[:5]}"] if unknown else []
+
+
+def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat) -> Path:
+    """Check `frame` against `sample`, order it as the sample, and write it atomically.
+
+    Raises DataError (and writes nothing) if the check finds anything wrong.
+    """
+    found = problems(frame, sample, fmt)
+    if found:
+        raise DataError(path, "submission rejected, nothing written: " + "; ".join(found))
+    order = pd.Index(frame[fmt.id_column].astype(str)).get_indexer(sample[fmt.id_column])
+    atomic.write_csv(path, frame.iloc[order].reset_index(drop=True))
+    return Path(path)
+
+
+def check_file(path, sample: pd.DataFrame, fmt: SubmissionFormat) -> list[str]:
+    """Problems of an existing CSV on disk (for `compete ... check-submission`)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        return [f"cannot parse as CSV: {error}"]
+    return problems(frame, sample, fmt)

@@ -1,0 +1,1 @@
+"""Planet: Understanding the Amazon from Space — the facts of the competition."""

@@ -1,0 +1,97 @@
+"""Where things are in the Kaggle Planet download, read and checked with file-naming errors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from common.errors import DataError, require_columns
+from common.images import check_files
+from common.labels import MultiLabelVocabulary
+from competitions.planet.tags import TAGS
+
+TRAIN_CSV = "train_v2.csv"
+TRAIN_DIR = "train-jpg"
+TEST_DIRS = ("test-jpg", "test-jpg-additional")
+SAMPLE_SUBMISSION = "sample_submission_v2.csv"
+EXTENSION = ".jpg"
+VOCABULARY = MultiLabelVocabulary(TAGS)
+
+
+@dataclass
+class TrainSet:
+    ids: list[str]
+    paths: list[Path]
+    labels: np.ndarray
+
+
+@dataclass
+class TestSet:
+    sample: pd.DataFrame
+    ids: list[str]
+    paths: list[Path]
+
+
+def read_train(root) -> TrainSet:
+    """train_v2.csv rows with their image paths and a (n, 17) binary label matrix."""
+    root = Path(root)
+    csv_path = root / TRAIN_CSV
+    if not root.is_dir():
+        raise DataError(root, "data folder not found")
+    if not csv_path.is_file():
+        raise DataError(csv_path, "file not found (expected the Kaggle train_v2.csv)")
+    try:
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(csv_path, f"cannot parse as CSV: {error}") from None
+    require_columns(frame.columns, ["image_name", "tags"], csv_path)
+    if frame.empty:
+        raise DataError(csv_path, "no rows")
+    ids = frame["image_name"].tolist()
+    duplicated = frame["image_name"][frame["image_name"].duplicated()]
+    if len(duplicated):
+        raise DataError(csv_path, f"duplicate image_name(s), e.g. {list(duplicated[:3])}")
+    empty = frame.index[frame["tags"].str.strip() == ""]
+    if len(empty):
+        raise DataError(csv_path, f"{len(empty)} row(s) without tags, e.g. {ids[empty[0]]!r} (line {empty[0] + 2})")
+    labels = VOCABULARY.encode(frame["tags"], source=csv_path, row_names=[f"{i!r} (line {n + 2})" for n, i in enumerate(ids)])
+    image_dir = root / TRAIN_DIR
+    if not image_dir.is_dir():
+        raise DataError(image_dir, "training image folder not found")
+    paths = [image_dir / f"{i}{EXTENSION}" for i in ids]
+    check_files(paths, "training image", source=image_dir)
+    return TrainSet(ids, paths, labels)
+
+
+def read_test(root) -> TestSet:
+    """Test rows in sample-submission order, each found in one of the two test folders."""
+    from common.submission import read_sample
+    from competitions.planet.format import FORMAT
+
+    root = Path(root)
+    sample_path = root / SAMPLE_SUBMISSION
+    sample = read_sample(sample_path, FORMAT)
+    located: dict[str, Path] = {}
+    for name in TEST_DIRS:
+        folder = root / name
+        if not folder.is_dir():
+            raise DataError(folder, "test image folder not found")
+        files = [f for f in os.listdir(folder) if f.endswith(EXTENSION)]
+        if not files:
+            raise DataError(folder, f"test image folder is empty (no {EXTENSION} files)")
+        for file in files:
+            located[file[: -len(EXTENSION)]] = folder / file
+    ids = sample["image_name"].tolist()
+    missing = [i for i in ids if i not in located]
+    if missing:
+        raise DataError(sample_path, f"{len(missing)} id(s) have no image in {' or '.join(TEST_DIRS)}, "
+                                     f"e.g. {missing[:3]}: the sample submission does not match the test folders")
+    extra = sorted(set(located) - set(ids))
+    if extra:
+        raise DataError(sample_path, f"{len(extra)} test image(s) are not in the sample submission, e.g. "
+                                     f"{[str(located[i]) for i in extra[:3]]}: the sample submission does not match the test folders")
+    return TestSet(sample, ids, [located[i] for i in ids])

@@ -1,0 +1,118 @@
+"""The `compete` command: `compete COMPETITION ACTION [--config FILE] [--setting VALUE ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common.errors import DataError  # noqa: E402
+
+
+def _parser(pipelines) -> argparse.ArgumentParser:
+    from common import config
+
+    parser = argparse.ArgumentParser(prog="compete", description="Raw competition download to checked submission, "
+                                                                 "through honest cross-validation.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("backbones", help="list registered backbones")
+    listing.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'resnet*'")
+    listing.add_argument("--import", dest="modules", action="append", default=[],
+                         help="import this module first (it may register backbones)")
+    demo = commands.add_parser("demo", help="generate a sample set and run a whole competition on it")
+    demo.add_argument("competition", nargs="?", default="planet", choices=list(pipelines))
+    for name, pipeline in pipelines.items():
+        sub = commands.add_parser(name, help=pipeline.summary)
+        actions = sub.add_subparsers(dest="action", required=True)
+        for action in [*pipeline.actions, "demo"]:
+            act = actions.add_parser(action, help=(pipeline.actions[action].__doc__ or "").split("\n")[0]
+                                     if action in pipeline.actions else "sample data, then submit, with small settings")
+            act.add_argument("--config", help="YAML or JSON file of settings")
+            config.add_arguments(act, pipeline.config)
+        sample = actions.add_parser("sample", help="write the built-in sample data set in the real layout")
+        sample.add_argument("--out", required=True, help="folder to write")
+        sample.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv=None) -> int:
+    import logging
+
+    from pipelines.registry import discover
+
+    pipelines = discover()
+    # TensorFlow's retracing notices (a smaller last batch) say nothing a user can act on.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    args = _parser(pipelines).parse_args(argv)
+    try:
+        return _dispatch(args, pipelines)
+    except (DataError, ValueError) as error:
+        print(f"compete: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("compete: interrupted; finished folds are kept and a rerun resumes from them", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args, pipelines) -> int:
+    from common import config
+
+    if args.command == "backbones":
+        return _list_backbones(args.pattern, args.modules)
+    if args.command == "demo":
+        args.action, args.config = "demo", None
+        pipeline = pipelines[args.competition]
+    else:
+        pipeline = pipelines[args.command]
+    if args.action == "sample":
+        path = pipeline.sample(Path(args.out), seed=args.seed)
+        print(f"sample {pipeline.name} data written to {path}")
+        return 0
+    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "action", "config", "competition")}
+    if args.action == "demo":
+        return _demo(pipeline, args.config, overrides)
+    cfg = config.resolve(pipeline.config, args.config, overrides)
+    if not cfg.data:
+        raise DataError(None, "--data is required (the competition's download folder)")
+    pipeline.actions[args.action](cfg)
+    return 0
+
+
+def _demo(pipeline, config_file, overrides) -> int:
+    from common import config
+
+    settings = {**pipeline.demo, **overrides}
+    runs_dir = Path(settings.get("runs_dir", "runs"))
+    data = Path(settings.get("data") or runs_dir / pipeline.name / "sample-data")
+    if not (data / ".complete").exists():
+        print(f"generating the built-in {pipeline.name} sample in {data} ...", flush=True)
+        pipeline.sample(data)
+        (data / ".complete").write_text("ok\n")
+    settings["data"] = str(data)
+    cfg = config.resolve(pipeline.config, config_file, settings)
+    pipeline.actions["submit"](cfg)
+    return 0
+
+
+def _list_backbones(pattern: str, modules) -> int:
+    import importlib
+
+    from common.backbones import get_spec, list_backbones
+
+    for module in modules:
+        importlib.import_module(module)
+    names = list_backbones(pattern)
+    width = max((len(n) for n in names), default=4)
+    print(f"{'name':<{width}}  {'input':<6}  {'imagenet':<8}  {'blocks':<6}  description")
+    for name in names:
+        spec = get_spec(name)
+        print(f"{name:<{width}}  {spec.preprocessing:<6}  {'yes' if spec.pretrained else 'no':<8}  "
+              f"{len(spec.blocks):<6}  {spec.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
