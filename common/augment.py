@@ -52,6 +52,25 @@ def _shift_scale_rotate():
                     border_mode=cv2.BORDER_REFLECT_101, p=0.5)
 
 
+@register("pad_crop")
+def _pad_crop():
+    """Pad 4 px by reflection and crop back to the image's size at a random offset (the CIFAR standard).
+
+    An integer translation with reflected borders is exactly that crop, at any image size.
+    """
+    import albumentations as A
+    import cv2
+    return A.Affine(translate_px=(-4, 4), border_mode=cv2.BORDER_REFLECT_101, p=1.0)
+
+
+@register("cutout")
+def _cutout():
+    """Cutout (DeVries & Taylor 2017): one square of half the side set to zero (16 px at 32 px)."""
+    import albumentations as A
+    return A.CoarseDropout(num_holes_range=(1, 1), hole_height_range=(0.5, 0.5), hole_width_range=(0.5, 0.5),
+                           fill=0, p=1.0)
+
+
 class Augmenter:
     """Callable `(image, seed) -> image` applying the named augmentations.
 
@@ -84,3 +103,46 @@ def build(names: Sequence[str]) -> Augmenter | None:
     """An Augmenter for `names`, or None when the list is empty."""
     names = [n for n in names if n]
     return Augmenter(names) if names else None
+
+
+# Batch transforms mix images across a batch (and their one-hot targets): core Keras layers.
+BATCH_TRANSFORMS: dict[str, Callable] = {
+    "mixup": lambda alpha: __import__("keras").layers.MixUp(alpha=alpha),
+    "cutmix": lambda alpha: __import__("keras").layers.CutMix(factor=alpha),
+}
+
+
+class BatchMixer:
+    """Callable `(images, targets, seed) -> (images, targets)` for `ImageDataset(batch_transform=...)`.
+
+    Applies a Keras MixUp / CutMix layer to a NumPy batch with a fresh seed
+    generator per call, so a batch's mix depends only on its seed, and returns NumPy.
+    """
+
+    def __init__(self, name: str, alpha: float = 1.0):
+        if name not in BATCH_TRANSFORMS:
+            raise ValueError(f"Unknown batch transform {name!r}; available: {sorted(BATCH_TRANSFORMS)}")
+        self.name, self.alpha = name, float(alpha)
+        self._local = threading.local()
+
+    def __call__(self, images: np.ndarray, targets: np.ndarray, seed: int):
+        import keras
+
+        layer = getattr(self._local, "layer", None)
+        if layer is None:
+            layer = self._local.layer = BATCH_TRANSFORMS[self.name](self.alpha)
+        data = {"images": images, "labels": np.asarray(targets, np.float32)}
+        change = layer.get_random_transformation(data, training=True, seed=keras.random.SeedGenerator(int(seed)))
+        if "batch_masks" in change:
+            # CutMix weighs labels by the box's real-valued area; weigh them by the pixels actually pasted.
+            pasted = keras.ops.mean(keras.ops.cast(change["batch_masks"], "float32"), axis=(1, 2, 3))
+            change = {**change, "mix_weight": 1.0 - pasted}
+        mixed = layer.transform_images(images, change, training=True)
+        labels = layer.transform_labels(data["labels"], change, training=True)
+        return (np.asarray(keras.ops.convert_to_numpy(mixed), np.float32),
+                np.asarray(keras.ops.convert_to_numpy(labels), np.float32))
+
+
+def build_batch_transform(name: str | None, alpha: float = 1.0) -> BatchMixer | None:
+    """A BatchMixer for "mixup" / "cutmix", or None for an empty name."""
+    return BatchMixer(name, alpha) if name else None

@@ -14,7 +14,7 @@ import numpy as np
 
 from common import atomic, augment, ensemble, training
 from common.backbones import get_spec
-from common.images import ImageDataset
+from common.images import ImageDataset, as_source
 from common.predict import predict_files
 from common.rundir import RunDir
 
@@ -90,7 +90,7 @@ def _train_unit(unit, cfg, seed, fold, folds, paths, targets, test_paths, build_
     if resample is not None:
         train_idx = resample(train_idx, seed * 1000 + fold)
     log(f"seed {seed} fold {fold}: training on {len(train_idx)} images, validating on {len(valid_idx)}")
-    paths = np.asarray(paths, dtype=object)
+    paths = as_source(paths)
     train = ImageDataset(paths[train_idx], targets[train_idx], image_size=cfg.image_size, batch_size=cfg.batch_size,
                          augment=augmenter, shuffle=True, seed=seed * 1000 + fold, cache=cfg.cache_images,
                          workers=workers, batch_transform=batch_transform)

@@ -30,6 +30,20 @@ def stratified_folds(y: np.ndarray, n_splits: int = 5, seed: int = 0) -> np.ndar
     return _assign(splitter.split(np.zeros(len(y)), y), len(y))
 
 
+def stratified_holdout(y: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+    """One stratified validation split as a fold column: 0 for held-out rows, -1 for rows only trained on."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    y = np.asarray(y)
+    if not 0 < fraction < 1:
+        raise ValueError(f"holdout fraction must be between 0 and 1, got {fraction}")
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    _, valid = next(splitter.split(np.zeros(len(y)), y))
+    folds = np.full(len(y), -1, dtype=np.int64)
+    folds[valid] = 0
+    return folds
+
+
 def _check(n: int, n_splits: int) -> None:
     if n_splits < 2:
         raise ValueError(f"n_splits must be at least 2, got {n_splits}")

@@ -57,6 +57,16 @@ def check_files(paths: Sequence, what: str = "image", source=None) -> None:
         raise DataError(where, f"{len(missing)} listed {what}(s) missing, e.g. {missing[:3]}")
 
 
+def is_array_source(source) -> bool:
+    """Whether `source` holds the images themselves, (N, H, W, 3) uint8, rather than file paths."""
+    return isinstance(source, np.ndarray) and source.dtype == np.uint8 and source.ndim == 4 and source.shape[-1] == 3
+
+
+def as_source(source):
+    """Index-ready image source: an in-memory image array as is, file paths as an object array."""
+    return source if is_array_source(source) else np.asarray(source, dtype=object)
+
+
 def default_workers() -> int:
     """Decoding threads: one per core (cv2 releases the GIL while decoding)."""
     return max(1, min(8, os.cpu_count() or 1))
@@ -66,7 +76,8 @@ class ImageDataset(keras.utils.PyDataset):
     """Batches of images (and targets) read from files, for `model.fit` / `model.predict`.
 
     Args:
-        paths: image files.
+        paths: image files, or the images themselves as a (N, H, W, 3) uint8 array
+            (data sets shipped as arrays, e.g. pickled batches: nothing is written to disk).
         targets: array indexed like `paths`, or None for prediction.
         image_size: side of the square the images are resized to.
         batch_size: images per batch (before TTA views multiply it).
@@ -87,7 +98,7 @@ class ImageDataset(keras.utils.PyDataset):
                  batch_transform: Callable | None = None):
         super().__init__(workers=default_workers() if workers is None else workers,
                          use_multiprocessing=False, max_queue_size=max_queue_size)
-        self.paths = [str(p) for p in paths]
+        self.paths = paths if is_array_source(paths) else [str(p) for p in paths]
         self.targets = None if targets is None else np.asarray(targets)
         if self.targets is not None and len(self.targets) != len(self.paths):
             raise ValueError(f"{len(self.paths)} paths but {len(self.targets)} targets")
@@ -100,6 +111,8 @@ class ImageDataset(keras.utils.PyDataset):
         self.batch_transform = batch_transform
         self.failed: set[int] = set()
         self._lock = threading.Lock()
+        if is_array_source(self.paths) and self.paths.shape[1:3] == (image_size, image_size):
+            cache = False  # already decoded at the right size
         self._cache = np.zeros((len(self.paths), image_size, image_size, 3), np.uint8) if cache else None
         self._cached = np.zeros(len(self.paths), bool) if cache else None
         self.epoch = 0
@@ -125,7 +138,7 @@ class ImageDataset(keras.utils.PyDataset):
         if self._cache is not None and self._cached[index]:
             return self._cache[index]
         try:
-            image = read(self.paths[index], self.image_size)
+            image = self._read(index)
         except DataError:
             if self.on_error != "fallback":
                 raise
@@ -135,6 +148,15 @@ class ImageDataset(keras.utils.PyDataset):
         if self._cache is not None:
             self._cache[index] = image
             self._cached[index] = True
+        return image
+
+    def _read(self, index: int) -> np.ndarray:
+        if not isinstance(self.paths, np.ndarray):
+            return read(self.paths[index], self.image_size)
+        image = self.paths[index]
+        if image.shape[:2] != (self.image_size, self.image_size):
+            interpolation = cv2.INTER_AREA if image.shape[0] > self.image_size else cv2.INTER_LINEAR
+            image = cv2.resize(image, (self.image_size, self.image_size), interpolation=interpolation)
         return image
 
     def __getitem__(self, batch: int):

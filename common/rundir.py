@@ -15,8 +15,13 @@ from common.config import to_dict
 
 
 def default_name(cfg) -> str:
-    """Readable and stable: the same settings name the same run, so reruns resume."""
+    """Readable and stable: the same settings name the same run, so reruns resume.
+
+    The prefix is `cfg.run_prefix()` when the config defines it, else backbone and image size.
+    """
     digest = hashlib.sha1(json.dumps(cfg.training_key(), sort_keys=True, default=str).encode()).hexdigest()[:8]
+    if hasattr(cfg, "run_prefix"):
+        return f"{cfg.run_prefix()}-{digest}"
     return f"{Path(str(cfg.backbone).split(':')[-1]).name}-{cfg.image_size}px-{digest}"
 
 

@@ -44,6 +44,42 @@ class BestWeights(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+def step_decay(learning_rate: float, epoch: int, epochs: int) -> float:
+    """Step schedule: divide by 10 at 50% and again at 75% of the epochs (He et al. 2016 on CIFAR)."""
+    drops = sum(epoch >= int(round(epochs * milestone)) for milestone in (0.5, 0.75))
+    return learning_rate * 0.1 ** drops
+
+
+def one_cycle(learning_rate: float, progress: float, warmup: float = 0.3, div: float = 25.0,
+              final_div: float = 1e4) -> float:
+    """One-cycle (Smith 2018) at `progress` in [0, 1]: cosine warm-up from lr/div to lr, then cosine down to lr/(div*final_div)."""
+    start, end = learning_rate / div, learning_rate / (div * final_div)
+    if progress < warmup:
+        t = progress / warmup
+        return start + (learning_rate - start) * 0.5 * (1 - math.cos(math.pi * t))
+    t = min(1.0, (progress - warmup) / max(1e-12, 1 - warmup))
+    return end + (learning_rate - end) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+class OneCycle(keras.callbacks.Callback):
+    """Sets the one-cycle learning rate before every batch (it changes within epochs)."""
+
+    def __init__(self, learning_rate: float, epochs: int):
+        super().__init__()
+        self.learning_rate, self.epochs, self.epoch = learning_rate, epochs, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        steps = self.params.get("steps") or 1
+        progress = (self.epoch * steps + batch) / max(1, self.epochs * steps)
+        self.model.optimizer.learning_rate = one_cycle(self.learning_rate, progress)
+
+
+SCHEDULES = ("plateau", "cosine", "constant", "step", "onecycle")
+
+
 def _schedule(name: str, learning_rate: float, epochs: int, patience: int):
     if name == "plateau":
         return keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=max(1, patience // 2), min_lr=learning_rate / 100)
@@ -52,7 +88,24 @@ def _schedule(name: str, learning_rate: float, epochs: int, patience: int):
             lambda epoch: learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
     if name == "constant":
         return None
-    raise ValueError(f"lr_schedule must be 'plateau', 'cosine' or 'constant', got {name!r}")
+    if name == "step":
+        return keras.callbacks.LearningRateScheduler(lambda epoch: step_decay(learning_rate, epoch, epochs))
+    if name == "onecycle":
+        return OneCycle(learning_rate, epochs)
+    raise ValueError(f"lr_schedule must be one of {', '.join(SCHEDULES)}; got {name!r}")
+
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+def make_optimizer(cfg, learning_rate: float):
+    """`cfg.optimizer` ("adam", the default when the config has no such field, or "sgd" with Nesterov `cfg.momentum`)."""
+    name = getattr(cfg, "optimizer", "adam")
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=getattr(cfg, "momentum", 0.9), nesterov=True)
+    raise ValueError(f"Unknown optimizer {name!r}; available: {', '.join(OPTIMIZERS)}")
 
 
 def stages(cfg, pretrained: bool) -> list[tuple[str, int, float]]:
@@ -75,7 +128,8 @@ def fit(model: keras.Model, train, valid, out_dir, cfg, *, loss, metrics=(), blo
     """Train `model` in place on `train`, validating on `valid`; save the best to `out_dir/model.keras`.
 
     `cfg` supplies epochs, head_epochs, learning_rate, fine_tune, unfreeze_blocks,
-    fine_tune_lr_factor, patience, lr_schedule. Returns a summary of the best epoch.
+    fine_tune_lr_factor, patience, lr_schedule (and optionally optimizer, momentum).
+    Returns a summary of the best epoch.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +139,7 @@ def fit(model: keras.Model, train, valid, out_dir, cfg, *, loss, metrics=(), blo
         if epochs <= 0:
             continue
         set_trainable(model, stage, blocks, cfg.unfreeze_blocks, freeze_batchnorm=pretrained)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=list(metrics))
+        model.compile(optimizer=make_optimizer(cfg, learning_rate), loss=loss, metrics=list(metrics))
         callbacks = [best, keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=cfg.patience),
                      keras.callbacks.CSVLogger(str(out_dir / f"history_{stage}.csv"))]
         schedule = _schedule(cfg.lr_schedule, learning_rate, epochs, cfg.patience)

@@ -34,7 +34,7 @@ class BackboneSpec:
     preprocessing: str = "unit"
     blocks: tuple[str, ...] = ()
     pretrained: bool = False
-    min_size: int = 32
+    min_size: int = 1
     description: str = ""
 
 
@@ -59,7 +59,7 @@ def register_backbone(name: str | None = None, **spec_fields):
 
 
 def _ensure_builtins() -> None:
-    from common.backbones import applications, small_cnn  # noqa: F401  (registration side effect)
+    from common.backbones import applications, cifar, small_cnn  # noqa: F401  (registration side effect)
 
 
 def list_backbones(pattern: str = "*") -> list[str]:

@@ -1,7 +1,7 @@
 """A small synthetic Planet data set in the exact layout of the Kaggle download.
 
 Tags follow the real co-occurrence; each tag paints its own visual signature, so the
-demo and the tests can train and score a model without the 40 GB download.
+demo and the tests can train and score a model without the real download.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ WEATHER_P /= WEATHER_P.sum()
 # Tags under 1% were boosted to 0.008 + 0.75 * real share (a strictly increasing map, so
 # the frequency order is kept), giving 600 rows about 6 chips of even the rarest tag.
 # Weather-indexed tables follow WEATHER_TAGS; the last entry (cloudy) is never used.
-# conventional_mine has a single row in the 1,000, so its 50x tie to bare_ground is assumed.
+# conventional_mine has a single row in the 1,000, so its 50x tie to bare_ground is assumed;
+# selective_logging, blooming and blow_down are forest features, so they need primary.
 LAND_MODEL = (
     ("primary", (), 0.9772),
     ("agriculture", ("weather",), (0.3262, 0.3215, 0.2619, 0.0)),
@@ -117,15 +118,15 @@ def _cultivation(c: _Canvas) -> None:
         cv2.fillPoly(c.img, [poly], c.color((160, 168, 100), (185, 188, 125)))
 
 
-def _line_through(c: _Canvas, angle: float, x: float, y: float, length: float):
+def _line_through(angle: float, x: float, y: float, length: float):
     dx, dy = math.cos(angle) * length / 2, math.sin(angle) * length / 2
     return (int(x - dx), int(y - dy)), (int(x + dx), int(y + dy))
 
 
 def _road(c: _Canvas) -> None:
     for _ in range(c.rng.integers(1, 3)):
-        ends = _line_through(c, c.rng.uniform(0, math.pi), *c.point(), 3 * c.size)
-        cv2.line(c.img, *ends, c.color((185, 182, 178), (210, 205, 200)), c.px(3, 5), cv2.LINE_AA)
+        ends = _line_through(c.rng.uniform(0, math.pi), *c.point(), 3 * c.size)
+        cv2.line(c.img, *ends, c.color((185, 182, 178), (210, 205, 200)), c.px(4, 7), cv2.LINE_AA)
 
 
 def _water(c: _Canvas) -> None:
@@ -156,7 +157,7 @@ def _bare_ground(c: _Canvas) -> None:
 def _selective_logging(c: _Canvas) -> None:
     for _ in range(c.rng.integers(2, 5)):
         centre = c.rng.uniform(0.25, 0.75, 2) * c.size
-        (x0, y0), (x1, y1) = _line_through(c, c.rng.uniform(0, math.pi), *centre, c.size * 0.6)
+        (x0, y0), (x1, y1) = _line_through(c.rng.uniform(0, math.pi), *centre, c.size * 0.6)
         dashes = 10
         for k in range(0, dashes, 2):
             a, b = k / dashes, (k + 1) / dashes

@@ -1,0 +1,1 @@
+"""Text models: cleaning and tokenising, linear baselines, a Keras recurrent classifier, word2vec."""

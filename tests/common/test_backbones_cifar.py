@@ -1,0 +1,66 @@
+"""The CIFAR backbones: build by name, right output shape, ResNet depth, blocks for partial fine-tuning."""
+
+import keras
+import numpy as np
+import pytest
+
+from common import finetune
+from common.backbones import get_spec, list_backbones
+from common.backbones.cifar import cifar_resnet
+from common.models import build_image_classifier
+
+CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56"]
+
+
+def _weighted(model):
+    layers = model.get_layer("backbone").layers + model.layers
+    return [layer for layer in layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+
+
+@pytest.mark.parametrize("name", CIFAR_MODELS)
+def test_builds_by_name_with_ten_class_output(name):
+    assert name in list_backbones()
+    model = build_image_classifier(name, 32, 10, "softmax", weights=None)
+    out = model.predict(np.random.default_rng(0).integers(0, 255, (3, 32, 32, 3)).astype("float32"), verbose=0)
+    assert out.shape == (3, 10) and np.allclose(out.sum(axis=1), 1, atol=1e-5)
+    spec = get_spec(name)
+    for prefix in spec.blocks:
+        assert any(layer.name.startswith(prefix) for layer in model.get_layer("backbone").layers), prefix
+
+
+@pytest.mark.parametrize("name,depth", [("resnet20", 20), ("resnet56", 56)])
+def test_resnet_depth_counts_weighted_layers(name, depth):
+    model = build_image_classifier(name, 32, 10, "softmax", weights=None)
+    assert len(_weighted(model)) == depth
+    widths = [layer.filters for layer in _weighted(model) if isinstance(layer, keras.layers.Conv2D)]
+    assert sorted(set(widths)) == [16, 32, 64]
+    assert model.get_layer("backbone").output.shape[1:] == (8, 8, 64)
+
+
+def test_resnet20_has_about_270k_parameters():
+    assert 0.26e6 < build_image_classifier("resnet20", 32, 10, "softmax").count_params() < 0.28e6
+
+
+def test_bad_depth_rejected():
+    with pytest.raises(ValueError, match="6n\\+2"):
+        cifar_resnet((32, 32, 3), 21)
+
+
+def test_partial_fine_tuning_opens_only_the_last_stage():
+    model = build_image_classifier("resnet20", 32, 10, "softmax")
+    finetune.set_trainable(model, "partial", get_spec("resnet20").blocks, unfreeze_blocks=1, freeze_batchnorm=False)
+    trainable = {layer.name for layer in model.get_layer("backbone").layers if layer.trainable and layer.weights}
+    assert trainable and all(name.startswith("stage3_") for name in trainable)
+
+
+def test_saved_resnet_loads_back(tmp_path):
+    model = build_image_classifier("resnet20", 32, 10, "softmax")
+    x = np.random.default_rng(1).integers(0, 255, (2, 32, 32, 3)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(model.predict(x, verbose=0), loaded.predict(x, verbose=0), atol=1e-6)
+
+
+def test_any_backbone_fine_tunes_at_an_upscaled_size():
+    model = build_image_classifier("mobilenet_v2", 64, 10, "softmax", weights=None)
+    assert model.input_shape == (None, 64, 64, 3) and model.output_shape == (None, 10)

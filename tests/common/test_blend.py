@@ -1,0 +1,66 @@
+"""Blend: weights from OOF predictions only; honest (out-of-fold) blend AUC beats the best single model."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from common import blend
+from common.auc import roc_auc
+from common.folds import stratified_folds
+
+
+def _models(n=3000, seed=0):
+    """Three models each seeing part of the signal plus their own noise: a blend should beat each one."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    signal = (2 * y - 1) * 1.0
+    cols = [signal + rng.normal(0, s, n) for s in (1.2, 1.5, 2.0)] + [rng.normal(0, 1, n)]  # last one is useless
+    return 1 / (1 + np.exp(-np.column_stack(cols))), y
+
+
+@pytest.mark.parametrize("method", blend.METHODS)
+def test_honest_blend_beats_best_single_model(method):
+    oof, y = _models()
+    folds = stratified_folds(y, 5, 0)
+    best = max(roc_auc(y, oof[:, j]) for j in range(oof.shape[1]))
+    honest = blend.honest_oof(oof, y, folds, method)
+    if method == "mean":  # equal weights include the useless model, yet still help here
+        assert roc_auc(y, honest) > best - 0.01
+    else:
+        assert roc_auc(y, honest) >= best
+
+
+def test_auc_weights_non_negative_sum_to_one_and_drop_noise():
+    oof, y = _models()
+    fitted = blend.fit(oof, y, "auc", names=["a", "b", "c", "noise"])
+    assert (fitted.weights >= 0).all()
+    assert fitted.weights[3] == pytest.approx(0.0, abs=0.02 * fitted.weights.max())
+    p = fitted.predict(oof)
+    assert p.shape == (len(y),) and ((p > 0) & (p < 1)).all()
+    assert set(fitted.to_dict()["weights"]) == {"a", "b", "c", "noise"}
+
+
+def test_weights_never_see_test_predictions():
+    assert list(inspect.signature(blend.fit).parameters)[:2] == ["oof", "y"]
+    oof, y = _models()
+    first = blend.fit(oof, y, "logistic")
+    test_a, test_b = _models(seed=1)[0], _models(seed=2)[0]
+    first.predict(test_a), first.predict(test_b)
+    again = blend.fit(oof, y, "logistic")
+    assert np.array_equal(first.weights, again.weights)
+
+
+def test_honest_oof_uses_other_folds_only():
+    oof, y = _models(n=600)
+    folds = stratified_folds(y, 3, 0)
+    out = blend.honest_oof(oof, y, folds, "logistic")
+    hold = folds == 0
+    expected = blend.fit(oof[~hold], y[~hold], "logistic").predict(oof[hold])
+    assert np.allclose(out[hold], expected)
+
+
+def test_unknown_method():
+    oof, y = _models(n=100)
+    with pytest.raises(ValueError, match="Unknown blend method 'max'; available: auc, logistic, mean"):
+        blend.fit(oof, y, "max")

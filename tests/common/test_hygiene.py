@@ -1,0 +1,100 @@
+"""Hygiene: planted duplicates recovered (also across train/test), no false pairs, photos flagged, the picture."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from common.errors import DataError
+from common.hygiene import hamming, inspect, near_pairs, near_pairs_naive, phash
+from competitions.pictogram import sample_data
+from competitions.pictogram.classes import CLASSES, DOMAINS
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pict")
+    sample_data.generate(root, seed=3, n_max=14, n_min=4, n_eval_per_class=2, n_exact=3, n_near=3, n_overlap=2,
+                         n_photos=3)
+    return root
+
+
+def _paths(root):
+    train = sorted((root / "1.Training" / "원천데이터").rglob("*.*"))
+    test = sorted((root / "2.Validation" / "원천데이터").rglob("*.*"))
+    return train, test
+
+
+def _pairs(findings, groups):
+    return {frozenset(findings.paths[i] for i in g) for g in groups}
+
+
+def test_planted_duplicates_recovered_and_nothing_else(sample):
+    train, test = _paths(sample)
+    findings = inspect(train, test)
+    manifest = json.loads((sample / "sample_manifest.json").read_text(encoding="utf-8"))
+    full = lambda pairs: {frozenset(str(sample / p) for p in pair) for pair in pairs}
+    assert _pairs(findings, findings.duplicates.exact) == full(manifest["exact"] + manifest["overlap_exact"])
+    assert _pairs(findings, findings.duplicates.near) == full(manifest["near"] + manifest["overlap_near"])
+    d = findings.duplicates
+    assert len(d.crossing(d.exact)) == 2 and len(d.crossing(d.near)) == 2
+    drop = findings.to_drop(exact=True, near=True, photos=False)
+    assert len(drop) == 6 and all(findings.split[i] == 0 for i in drop)
+
+
+def test_photos_flagged_and_only_them(sample):
+    train, _ = _paths(sample)
+    findings = inspect(train)
+    manifest = json.loads((sample / "sample_manifest.json").read_text(encoding="utf-8"))
+    assert {findings.paths[i] for i in findings.photos} == {str(sample / p) for p in manifest["photos"]}
+
+
+def test_report_and_contact_sheet(sample, tmp_path):
+    train, test = _paths(sample)
+    findings = inspect(train, test)
+    report = findings.summary()
+    assert report["train_test_overlap"] == {"exact": 2, "near": 2} and len(report["photos"]) == 3
+    json.dumps(report, ensure_ascii=False)
+    path = findings.picture(tmp_path / "sheet.png")
+    image = cv2.imread(str(path))
+    assert image is not None and image.shape[1] > 400 and image.shape[0] > 10 * 96
+    assert [p.name for p in tmp_path.iterdir()] == ["sheet.png"]
+
+
+def test_distinct_icons_are_not_near_duplicates():
+    rng = np.random.default_rng(0)
+    images = [sample_data.render(label, domain, rng)[0] for label in CLASSES for domain in DOMAINS for _ in range(3)]
+    hashes = np.array([phash(im) for im in images], np.uint64)
+    pairs, _ = near_pairs(hashes, 1)
+    assert len(pairs) == 0
+
+
+def test_near_copy_survives_resize_jpeg_brightness():
+    rng = np.random.default_rng(1)
+    image, _ = sample_data.render("집", "ILLUSTRATION", rng)
+    copy = sample_data.near_copy(image, rng)
+    ok, data = cv2.imencode(".jpg", copy, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    copy = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    assert hamming(phash(image), phash(copy)) <= 1
+
+
+@pytest.mark.parametrize("radius", [0, 1, 4, 9])
+def test_multi_index_equals_all_pairs(radius):
+    rng = np.random.default_rng(radius)
+    base = rng.integers(0, 2**63, 300, dtype=np.uint64)
+    flips = np.uint64(1) << rng.integers(0, 64, 300).astype(np.uint64)
+    hashes = np.concatenate([base, base[:100] ^ flips[:100], base[:50] ^ flips[100:150] ^ flips[150:200]])
+    fast, fast_d = near_pairs(hashes, radius)
+    slow, slow_d = near_pairs_naive(hashes, radius, block=64)
+    order_f, order_s = np.lexsort(fast.T[::-1]), np.lexsort(slow.T[::-1])
+    assert np.array_equal(fast[order_f], slow[order_s]) and np.array_equal(fast_d[order_f], slow_d[order_s])
+
+
+def test_undecodable_image_names_the_file(tmp_path, sample):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG not really")
+    train, _ = _paths(sample)
+    with pytest.raises(DataError) as error:
+        inspect(train[:3] + [bad])
+    assert error.value.path == str(bad)

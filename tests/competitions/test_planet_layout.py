@@ -1,0 +1,69 @@
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.metrics import fbeta_score
+
+from common.errors import DataError
+from competitions.planet import layout
+from competitions.planet.metric import mean_f2
+from competitions.planet.rules import weather_forced
+from competitions.planet.tags import TAGS
+
+
+@pytest.fixture
+def download(planet_sample, tmp_path):
+    """A private copy of the generated download that a test may damage."""
+    return shutil.copytree(planet_sample, tmp_path / "planet")
+
+
+def test_reads_train_and_test_in_sample_order(planet_sample):
+    train = layout.read_train(planet_sample)
+    assert len(train.ids) == 120 and train.labels.shape == (120, 17)
+    assert train.paths[5].name == "train_5.jpg" and train.paths[5].parent.name == "train-jpg"
+    test = layout.read_test(planet_sample)
+    assert test.ids == test.sample["image_name"].tolist()
+    assert {p.parent.name for p in test.paths} == {"test-jpg", "test-jpg-additional"}
+    assert all(p.stem == i for p, i in zip(test.paths, test.ids))
+
+
+@pytest.mark.parametrize("damage, file, message", [
+    (lambda d: (d / "train_v2.csv").unlink(), "train_v2.csv", "file not found"),
+    (lambda d: (d / "train_v2.csv").write_text("image_name,labels\ntrain_0,clear\n"), "train_v2.csv", "missing column"),
+    (lambda d: (d / "train_v2.csv").write_text("image_name,tags\ntrain_0,clear primary\ntrain_1,clear jungle\n"),
+     "train_v2.csv", "'train_1' \\(line 3\\): unknown tag 'jungle'"),
+    (lambda d: (d / "train-jpg" / "train_3.jpg").unlink(), "train-jpg", "1 listed training image\\(s\\) missing"),
+    (lambda d: [p.unlink() for p in (d / "test-jpg-additional").iterdir()], "test-jpg-additional", "empty"),
+    (lambda d: (d / "test-jpg" / "test_2.jpg").unlink(), "sample_submission_v2.csv", "have no image"),
+    (lambda d: shutil.copy(d / "test-jpg" / "test_0.jpg", d / "test-jpg" / "test_999.jpg"),
+     "sample_submission_v2.csv", "not in the sample submission"),
+    (lambda d: (d / "sample_submission_v2.csv").write_text("id,tags\ntest_0,clear\n"), "sample_submission_v2.csv",
+     "header is"),
+])
+def test_bad_downloads_name_the_file(download, damage, file, message):
+    damage(download)
+    with pytest.raises(DataError, match=message) as info:
+        layout.read_train(download)
+        layout.read_test(download)
+    assert file in str(info.value)
+
+
+def test_planet_metric_is_sklearn_samples_f2(planet_sample):
+    y = layout.read_train(planet_sample).labels
+    rng = np.random.default_rng(0)
+    pred = np.where(rng.random(y.shape) < 0.15, 1 - y, y)
+    assert mean_f2(y, pred) == pytest.approx(fbeta_score(y, pred, beta=2, average="samples", zero_division=0))
+
+
+def test_weather_rule():
+    idx = {t: i for i, t in enumerate(TAGS)}
+    probs = np.full((3, 17), 0.6)
+    probs[0, [idx["clear"], idx["haze"], idx["cloudy"], idx["partly_cloudy"]]] = [0.9, 0.8, 0.1, 0.2]
+    probs[1, [idx["clear"], idx["haze"], idx["cloudy"], idx["partly_cloudy"]]] = [0.3, 0.2, 0.7, 0.6]
+    probs[2, [idx["clear"], idx["haze"], idx["cloudy"], idx["partly_cloudy"]]] = [0.1, 0.4, 0.2, 0.3]
+    forced = weather_forced(probs)
+    weather = [idx[t] for t in ("clear", "partly_cloudy", "haze", "cloudy")]
+    assert (forced[:, weather] >= 0).all() and (forced[:, weather].sum(axis=1) == 1).all()
+    assert forced[0, idx["clear"]] == 1 and forced[2, idx["haze"]] == 1
+    assert forced[1, idx["cloudy"]] == 1 and (np.delete(forced[1], idx["cloudy"]) == 0).all()
+    assert (forced[0, [idx["primary"], idx["road"]]] == -1).all()
