@@ -23,9 +23,26 @@ def apply(probs: np.ndarray, thresholds, forced: np.ndarray | None = None) -> np
 
 
 def tune_global(y_true, probs, beta: float = 2.0, grid=DEFAULT_GRID, forced=None) -> tuple[float, float]:
-    """The single threshold on `grid` with the best mean F-beta; returns (threshold, score)."""
+    """The single threshold on `grid` with the best mean F-beta; returns (threshold, score).
+
+    Each free cell is binned by how many grid values it reaches; per-row cumulative
+    counts then give every row's TP/FP at every grid value without re-thresholding.
+    """
     y_true = np.asarray(y_true, dtype=bool)
-    scores = [np.mean(fbeta_per_sample(y_true, apply(probs, t, forced), beta)) for t in grid]
+    probs = np.asarray(probs, dtype=np.float64)
+    grid = np.asarray(grid, dtype=np.float64)
+    n, n_grid = len(probs), len(grid)
+    free = np.ones(probs.shape, bool) if forced is None else forced < 0
+    fixed_on = np.zeros(probs.shape, bool) if forced is None else forced == 1
+    bins = np.searchsorted(grid, probs, side="right") + (n_grid + 1) * np.arange(n)[:, None]
+    size = n * (n_grid + 1)
+    hits = np.bincount(bins[free & y_true], minlength=size).reshape(n, n_grid + 1)
+    false_hits = np.bincount(bins[free & ~y_true], minlength=size).reshape(n, n_grid + 1)
+    # A cell is on at grid[g] when its bin is above g: reverse cumulative sums over bins.
+    tp = np.cumsum(hits[:, ::-1], axis=1)[:, ::-1][:, 1:] + np.sum(fixed_on & y_true, axis=1)[:, None]
+    fp = np.cumsum(false_hits[:, ::-1], axis=1)[:, ::-1][:, 1:] + np.sum(fixed_on & ~y_true, axis=1)[:, None]
+    fn = y_true.sum(axis=1)[:, None] - tp
+    scores = _fbeta_from_counts(tp.astype(np.float64), fp.astype(np.float64), fn.astype(np.float64), beta, 0.0).mean(axis=0)
     best = int(np.argmax(scores))
     return float(grid[best]), float(scores[best])
 

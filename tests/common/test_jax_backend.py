@@ -1,0 +1,50 @@
+"""The model, training and input code stay backend-neutral: fit and predict under KERAS_BACKEND=jax."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import dataclasses, sys
+    import cv2, numpy as np, keras
+    assert keras.backend.backend() == "jax", keras.backend.backend()
+    from common import training
+    from common.config import ImageCVConfig
+    from common.images import ImageDataset
+    from common.models import build_image_classifier
+    from common.predict import predict_files
+
+    root = sys.argv[1]
+    rng = np.random.default_rng(0)
+    paths, labels = [], []
+    for i in range(24):
+        image = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+        image[..., i % 2] = 250
+        cv2.imwrite(f"{root}/{i}.jpg", image)
+        paths.append(f"{root}/{i}.jpg")
+        labels.append([i % 2, 1 - i % 2])
+    labels = np.array(labels, "float32")
+    training.seed_everything(0)
+    model = build_image_classifier("tiny_cnn", 16, 2, "sigmoid")
+    cfg = dataclasses.replace(ImageCVConfig(), epochs=1, lr_schedule="constant")
+    train = ImageDataset(paths[:16], labels[:16], image_size=16, batch_size=8, augment=None, shuffle=True)
+    valid = ImageDataset(paths[16:], labels[16:], image_size=16, batch_size=8)
+    training.fit(model, train, valid, root + "/out", cfg, loss="binary_crossentropy", verbose=0)
+    preds, failed = predict_files(keras.saving.load_model(root + "/out/model.keras"), paths, image_size=16,
+                                  batch_size=8, views=2)
+    assert preds.shape == (24, 2) and np.isfinite(preds).all() and failed == []
+    print("jax ok")
+""")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (pip install -e '.[jax]')")
+def test_fit_and_predict_under_jax(tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "jax ok" in result.stdout
