@@ -6,7 +6,11 @@ from common.backbones.registry import register_backbone
 
 
 def conv_stack(input_shape, widths, name: str):
-    """VGG-style blocks (two 3x3 conv + batch norm + ReLU, then 2x2 max-pool), one per width."""
+    """VGG-style blocks (two 3x3 conv + batch norm + ReLU, then 2x2 max-pool), one per width.
+
+    Batch-norm momentum 0.9, not Keras' 0.99: from scratch on a few hundred images the
+    moving statistics would otherwise lag the weights and wreck validation.
+    """
     import keras
     from keras import layers
 
@@ -15,16 +19,16 @@ def conv_stack(input_shape, widths, name: str):
     for i, width in enumerate(widths, start=1):
         for j in (1, 2):
             x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"block{i}_conv{j}")(x)
-            x = layers.BatchNormalization(name=f"block{i}_bn{j}")(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"block{i}_bn{j}")(x)
             x = layers.Activation("relu", name=f"block{i}_relu{j}")(x)
         x = layers.MaxPooling2D(name=f"block{i}_pool")(x)
     return keras.Model(inputs, x, name=name)
 
 
 @register_backbone("small_cnn", preprocessing="unit", blocks=("block1_", "block2_", "block3_", "block4_"),
-                   min_size=16, description="4 VGG-style blocks (32-64-128-256), from scratch, 1.2M params")
+                   min_size=16, description="4 VGG-style blocks (16-32-64-128), from scratch, 0.3M params")
 def small_cnn(input_shape, weights=None):
-    return conv_stack(input_shape, (32, 64, 128, 256), "small_cnn")
+    return conv_stack(input_shape, (16, 32, 64, 128), "small_cnn")
 
 
 @register_backbone("tiny_cnn", preprocessing="unit", blocks=("block1_", "block2_", "block3_"),

@@ -50,7 +50,7 @@ def near_pairs(hashes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
     Splits the 64 bits into max_distance + 1 chunks: two hashes that close agree
     exactly on at least one chunk (pigeonhole), so only rows sharing a chunk value
     are compared (Norouzi et al., multi-index hashing). When the chunks are too
-    coarse for the data (candidates above a quarter of all pairs, e.g. wide radii on
+    coarse for the data (candidates above 1/32 of all pairs, e.g. wide radii on
     skewed hashes), the blocked all-pairs comparison is cheaper and is used instead.
     """
     hashes = np.asarray(hashes, np.uint64)
@@ -65,7 +65,7 @@ def near_pairs(hashes, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
         sorted_chunk = chunk[order]
         starts = np.flatnonzero(np.r_[True, sorted_chunk[1:] != sorted_chunk[:-1]])
         buckets.append((order, starts, np.diff(np.r_[starts, n])))
-    if sum(int((s * (s - 1) // 2).sum()) for _, _, s in buckets) > n * (n - 1) // 8:
+    if sum(int((s * (s - 1) // 2).sum()) for _, _, s in buckets) > n * (n - 1) // 64:
         return near_pairs_naive(hashes, max_distance)
     candidates = []
     for order, starts, sizes in buckets:

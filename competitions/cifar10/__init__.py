@@ -1,0 +1,1 @@
+"""CIFAR-10 (Kaggle "cifar-10" and the python batches) — the facts of the competition."""

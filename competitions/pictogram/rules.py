@@ -1,0 +1,13 @@
+"""The camp's rule: models are trained from scratch; pre-trained weights are not allowed."""
+
+from __future__ import annotations
+
+PRETRAINED_ALLOWED = False
+
+
+def check_weights(weights, allow_pretrained: bool = False) -> None:
+    """Refuse any starting weights (ImageNet or a file) unless the user overrides the rule explicitly."""
+    if weights in (None, "", "none", "None") or PRETRAINED_ALLOWED or allow_pretrained:
+        return
+    raise ValueError(f"weights={weights!r} refused: the 2022 Data Creator Camp forbids pre-trained weights; "
+                     "train from scratch (--weights none) or override the rule with --allow-pretrained")
