@@ -14,6 +14,9 @@ import numpy as np
 
 from common.errors import DataError
 
+# Parallelism comes from the dataset's worker threads; cv2's own pool on top only oversubscribes the cores.
+cv2.setNumThreads(1)
+
 _TRAILERS = {b"\xff\xd8": (b"\xff\xd9",), b"\x89P": (b"IEND\xaeB`\x82",)}
 
 

@@ -42,7 +42,7 @@ class PlanetConfig(ImageCVConfig):
     threshold_passes: int = 3
 
 
-DEMO = dict(backbone="small_cnn", weights=None, image_size=48, batch_size=32, epochs=8, patience=3,
+DEMO = dict(backbone="small_cnn", weights=None, image_size=48, batch_size=32, epochs=6, patience=3,
             learning_rate=2e-3, lr_schedule="plateau", augment=["dihedral"], tta=8, run="demo")
 
 
