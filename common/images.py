@@ -70,6 +70,17 @@ def as_source(source):
     return source if is_array_source(source) else np.asarray(source, dtype=object)
 
 
+def mix_seed(*values: int) -> int:
+    """A well-mixed 31-bit seed from integers (splitmix64 steps): ~1 us, against ~20 us for SeedSequence."""
+    state = 0x9E3779B97F4A7C15
+    for value in values:
+        state = ((state ^ (value & 0xFFFFFFFFFFFFFFFF)) + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        state = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        state = ((state ^ (state >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        state ^= state >> 31
+    return state & 0x7FFFFFFF
+
+
 def default_workers() -> int:
     """Decoding threads: one per core (cv2 releases the GIL while decoding)."""
     return max(1, min(8, os.cpu_count() or 1))
@@ -169,7 +180,7 @@ class ImageDataset(keras.utils.PyDataset):
             image = self._load(int(index))
             if self.augment is not None:
                 # Seeded per (run seed, epoch, image): the same images whichever thread draws them.
-                image = self.augment(image, int(np.random.SeedSequence([self.seed, self.epoch, int(index)]).generate_state(1)[0]))
+                image = self.augment(image, mix_seed(self.seed, self.epoch, int(index)))
             if self.views:
                 images.extend(view(image) for view in self.views)
             else:
@@ -179,7 +190,7 @@ class ImageDataset(keras.utils.PyDataset):
             return (x,)
         y = self.targets[indices]
         if self.batch_transform is not None:
-            x, y = self.batch_transform(x, y, int(np.random.SeedSequence([self.seed, self.epoch, batch]).generate_state(1)[0]))
+            x, y = self.batch_transform(x, y, mix_seed(self.seed, self.epoch, batch))
         return x, y
 
 
