@@ -10,6 +10,7 @@ import pandas as pd
 
 from common import atomic
 from common.errors import DataError
+from common.tables import read_csv
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,7 @@ class SubmissionFormat:
 def read_sample(path, fmt: SubmissionFormat) -> pd.DataFrame:
     """Read a sample submission, checking its header and ids."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "sample submission not found")
-    try:
-        sample = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(path, f"cannot parse as CSV: {error}") from None
+    sample = read_csv(path, missing="sample submission not found")
     if tuple(sample.columns) != fmt.columns:
         raise DataError(path, f"header is {list(sample.columns)}, expected {list(fmt.columns)}")
     if sample.empty:
@@ -111,3 +107,8 @@ def check_file(path, sample: pd.DataFrame, fmt: SubmissionFormat) -> list[str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         return [f"cannot parse as CSV: {error}"]
     return problems(frame, sample, fmt)
+
+
+def kaggle_command(slug: str, path, message: str) -> str:
+    """The upload command pipelines print last, so the user can paste it."""
+    return f'kaggle competitions submit -c {slug} -f {path} -m "{message}"'

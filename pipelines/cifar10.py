@@ -24,6 +24,7 @@ from competitions.cifar10 import layout, sample_data
 from competitions.cifar10.classes import CLASSES, VOCABULARY
 from competitions.cifar10.format import FORMAT, KAGGLE_SLUG
 from competitions.cifar10.metric import accuracy_of
+from common.submission import kaggle_command
 from pipelines.registry import Pipeline, register
 
 COMPETITION = "cifar10"
@@ -172,7 +173,7 @@ def submit(cfg: Cifar10Config, log=print) -> Path:
         log(f"(python batches: the test_batch is not Kaggle's test set; its accuracy is "
             f"{result.scores['test_batch_accuracy']:.4f})")
     else:
-        log(f'kaggle competitions submit -c {KAGGLE_SLUG} -f {path} -m "{result.run_dir.name} CV accuracy {accuracy:.4f}"')
+        log(kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV accuracy {accuracy:.4f}"))
     return path
 
 

@@ -27,6 +27,7 @@ from common.text.clean import clean_all
 from competitions.imdb import layout, sample_data
 from competitions.imdb.format import FORMAT, KAGGLE_SLUG
 from competitions.imdb.metric import accuracy, roc_auc
+from common.submission import kaggle_command
 from pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
@@ -282,7 +283,7 @@ def submit(cfg: ImdbConfig, log=print) -> Path:
     if test.reviews.labels is not None and len(np.unique(test.reviews.labels)) == 2:
         log(f"test AUC (labels known in this layout): {roc_auc(test.reviews.labels, result.test):.4f}")
     log(f"CV AUC {auc:.4f} (blend of {', '.join(result.names)})")
-    log(f'kaggle competitions submit -c {KAGGLE_SLUG} -f {path} -m "{result.run_dir.name} CV AUC {auc:.4f}"')
+    log(kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV AUC {auc:.4f}"))
     return path
 
 

@@ -154,8 +154,8 @@ def submit(cfg: PlanetConfig, log=print) -> Path:
     submission.write(frame, path, test.sample, FORMAT)
     log(f"submission written and checked: {path} ({len(frame)} rows)")
     log(f"CV mean F2 {result.scores['f2_per_class_thresholds_held_out']:.4f} (per-class thresholds, tuned out of fold)")
-    log(f'kaggle competitions submit -c {KAGGLE_SLUG} -f {path} -m "{result.run_dir.name} CV F2 '
-        f'{result.scores["f2_per_class_thresholds_held_out"]:.4f}"')
+    log(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV F2 "
+                                  f"{result.scores['f2_per_class_thresholds_held_out']:.4f}"))
     return path
 
 

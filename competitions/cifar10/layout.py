@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from common import png
+from common.tables import read_csv
 from common.errors import DataError, require_columns
 from competitions.cifar10.classes import IMAGE_SIZE, VOCABULARY
 
@@ -101,15 +102,6 @@ def parse_ids(values, source, what: str = "id") -> np.ndarray:
     return ids
 
 
-def _read_csv(path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(path, "file not found")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(path, f"cannot parse as CSV: {error}") from None
-
-
 def _listing(folder: Path) -> set[str]:
     if not folder.is_dir():
         raise DataError(folder, "image folder not found")
@@ -122,7 +114,7 @@ def read_kaggle_train(root) -> TrainSet:
     if not root.is_dir():
         raise DataError(root, "data folder not found")
     csv_path = root / TRAIN_CSV
-    frame = _read_csv(csv_path)
+    frame = read_csv(csv_path)
     require_columns(frame.columns, ["id", "label"], csv_path)
     if frame.empty:
         raise DataError(csv_path, "no rows")

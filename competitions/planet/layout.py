@@ -12,6 +12,7 @@ import pandas as pd
 from common.errors import DataError, require_columns
 from common.images import check_files
 from common.labels import MultiLabelVocabulary
+from common.tables import read_csv
 from competitions.planet.tags import TAGS
 
 TRAIN_CSV = "train_v2.csv"
@@ -42,12 +43,7 @@ def read_train(root) -> TrainSet:
     csv_path = root / TRAIN_CSV
     if not root.is_dir():
         raise DataError(root, "data folder not found")
-    if not csv_path.is_file():
-        raise DataError(csv_path, "file not found (expected the Kaggle train_v2.csv)")
-    try:
-        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(csv_path, f"cannot parse as CSV: {error}") from None
+    frame = read_csv(csv_path, missing="file not found (expected the Kaggle train_v2.csv)")
     require_columns(frame.columns, ["image_name", "tags"], csv_path)
     if frame.empty:
         raise DataError(csv_path, "no rows")
