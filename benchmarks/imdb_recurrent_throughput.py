@@ -37,8 +37,9 @@ def main() -> None:
     if args.data:
         reviews = layout.read_labeled(args.data)
     else:
-        folder = tempfile.mkdtemp(prefix="imdb-bench-")
-        reviews = layout.read_labeled(sample_data.generate(folder, n_labeled=args.reviews, n_test=10, n_unlabeled=10))
+        with tempfile.TemporaryDirectory(prefix="imdb-bench-") as folder:
+            reviews = layout.read_labeled(sample_data.generate(folder, n_labeled=args.reviews, n_test=10,
+                                                               n_unlabeled=10))
     texts, y = clean_all(reviews.texts[: args.reviews]), reviews.labels[: args.reviews]
     model = RecurrentClassifier(args.vocab_size, args.seq_len, args.embedding_dim, args.units, args.cell,
                                 epochs=1, batch_size=args.batch_size)

@@ -30,6 +30,18 @@ def stratified_folds(y: np.ndarray, n_splits: int = 5, seed: int = 0) -> np.ndar
     return _assign(splitter.split(np.zeros(len(y)), y), len(y))
 
 
+def stratified_group_folds(y: np.ndarray, groups, n_splits: int = 5, seed: int = 0) -> np.ndarray:
+    """Fold id per row with every group in one fold, class shares kept as alike as the groups allow."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y, groups = np.asarray(y), np.asarray(groups)
+    if groups.shape != (len(y),):
+        raise ValueError(f"need one group per row: {len(y)} rows, groups of shape {groups.shape}")
+    _check(len(np.unique(groups)), n_splits)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return _assign(splitter.split(np.zeros(len(y)), y, groups), len(y))
+
+
 def stratified_holdout(y: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
     """One stratified validation split as a fold column: 0 for held-out rows, -1 for rows only trained on."""
     from sklearn.model_selection import StratifiedShuffleSplit

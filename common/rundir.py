@@ -19,10 +19,17 @@ def default_name(cfg) -> str:
 
     The prefix is `cfg.run_prefix()` when the config defines it, else backbone and image size.
     """
-    digest = hashlib.sha1(json.dumps(cfg.training_key(), sort_keys=True, default=str).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(json.dumps(identity(cfg.training_key()), sort_keys=True, default=str).encode()).hexdigest()[:8]
     if hasattr(cfg, "run_prefix"):
         return f"{cfg.run_prefix()}-{digest}"
     return f"{Path(str(cfg.backbone).split(':')[-1]).name}-{cfg.image_size}px-{digest}"
+
+
+def identity(key: dict) -> dict:
+    """Training settings as they identify a run: the data folder by its absolute path, however it was typed."""
+    if key.get("data"):
+        key = {**key, "data": str(Path(key["data"]).resolve())}
+    return key
 
 
 class RunDir:
@@ -37,7 +44,8 @@ class RunDir:
         current = to_dict(cfg)
         if path.exists():
             previous = atomic.read_json(path)
-            changed = {k for k in cfg.training_key() if previous.get(k) != current.get(k)}
+            before = identity({k: previous.get(k) for k in cfg.training_key()})
+            changed = {k for k, v in identity(cfg.training_key()).items() if before.get(k) != v}
             if changed and any(self.path.glob("seed*/fold*/done.json")):
                 from common.errors import DataError
                 raise DataError(path, f"run {self.name!r} was trained with other settings ({sorted(changed)}); "

@@ -1,4 +1,4 @@
-"""Stratified folds on several keys at once (e.g. class and domain), on top of common.folds.stratified_folds."""
+"""Stratified folds on several keys at once (e.g. class and domain), optionally keeping groups (duplicates) whole."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from common.folds import stratified_folds
+from common.folds import stratified_folds, stratified_group_folds
 
 
 def combined_key(*keys, min_count: int = 2) -> np.ndarray:
@@ -25,6 +25,14 @@ def combined_key(*keys, min_count: int = 2) -> np.ndarray:
     return key
 
 
-def multi_key_folds(*keys, n_splits: int = 5, seed: int = 0) -> np.ndarray:
-    """Fold id per row, keeping the share of each key combination alike across folds."""
-    return stratified_folds(combined_key(*keys, min_count=n_splits), n_splits, seed)
+def multi_key_folds(*keys, n_splits: int = 5, seed: int = 0, groups=None) -> np.ndarray:
+    """Fold id per row, keeping the share of each key combination alike across folds.
+
+    `groups` (an id per row, e.g. duplicate groups) puts all rows of a group in one fold,
+    so a copy of a validation image is never trained on; without repeated ids the folds
+    are exactly the ungrouped ones.
+    """
+    key = combined_key(*keys, min_count=n_splits)
+    if groups is None or len(np.unique(groups)) == len(key):
+        return stratified_folds(key, n_splits, seed)
+    return stratified_group_folds(key, groups, n_splits, seed)

@@ -22,7 +22,7 @@ import pandas as pd
 from common import atomic, blend, folds, oof, submission
 from common.config import to_dict
 from common.errors import DataError
-from common.rundir import RunDir
+from common.rundir import RunDir, identity
 from common.text.clean import clean_all
 from competitions.imdb import layout, sample_data
 from competitions.imdb.format import FORMAT, KAGGLE_SLUG
@@ -184,7 +184,7 @@ def word_vectors(cfg: ImdbConfig, log=print, labeled_texts=None):
     """Train (or reuse) word2vec on the labeled and unlabeled reviews; saved under runs/imdb/word2vec-<hash>."""
     from common.text import word2vec
 
-    settings = {**_settings(cfg, WORD2VEC), "data": cfg.data, "limit_train": cfg.limit_train, "seed": cfg.seed}
+    settings = identity({**_settings(cfg, WORD2VEC), "data": cfg.data, "limit_train": cfg.limit_train, "seed": cfg.seed})
     path = Path(cfg.runs_dir) / COMPETITION / f"word2vec-{cfg.w2v_method}-{_hash(settings)}" / "vectors"
     if path.with_suffix(".json").exists() and path.with_suffix(".npy").exists():
         log(f"word2vec: reusing {path.parent}")
@@ -241,7 +241,7 @@ def cross_validate(cfg: ImdbConfig, log=print, need_test: bool = False) -> CVRes
                          score=roc_auc, name=name, log=log)
         results[name] = result
         scores["models"][name] = {"auc": roc_auc(y, result.oof), "accuracy": accuracy(y, result.oof),
-                                  "fold_auc": result.fold_scores, "seconds": round(result.seconds, 1),
+                                  "fold_auc": result.fold_scores, "fold_auc_mean": float(np.mean(result.fold_scores)), "seconds": round(result.seconds, 1),
                                   "dir": str(folder.relative_to(run.path))}
     names = list(cfg.models)
     matrix = np.column_stack([results[n].oof for n in names])
@@ -262,9 +262,11 @@ def cross_validate(cfg: ImdbConfig, log=print, need_test: bool = False) -> CVRes
 
 
 def _report(scores, log):
-    log(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s)):")
+    log(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s)); AUC over all OOF rows pooled, then the mean of "
+        "the folds' AUCs (lower pooled means the fold models' scores are on different scales):")
     for name, s in scores["models"].items():
-        log(f"  {name:<10} AUC {s['auc']:.4f}  accuracy {s['accuracy']:.4f}  ({s['seconds']:.0f}s of fitting)")
+        log(f"  {name:<10} AUC {s['auc']:.4f} (folds {s['fold_auc_mean']:.4f})  accuracy {s['accuracy']:.4f}  "
+            f"({s['seconds']:.0f}s of fitting)")
     b = scores["blend"]
     weights = ", ".join(f"{k} {v:.3f}" for k, v in b["weights"].items())
     log(f"  {'blend':<10} AUC {b['auc']:.4f}  accuracy {b['accuracy']:.4f}  ({b['method']}, weights fit out of fold; "

@@ -2,7 +2,7 @@
 
 Recipe: JSON labels matched to images -> hygiene (exact / near duplicates incl.
 train-test overlap, stray photographs) reported and optionally dropped -> optional
-crop to the labelled box -> folds stratified on class and domain -> per seed and
+crop to the labelled box -> folds stratified on class and domain (duplicates kept together) -> per seed and
 fold, train a from-scratch CNN (imbalance: resampling, class weights or focal loss)
 -> OOF macro-F1 and accuracy, per-class / per-domain, confusion matrix, per-class
 bias tuning (scored out of fold) -> the checked submission.
@@ -31,6 +31,7 @@ from pipelines.registry import Pipeline, register
 
 COMPETITION = "pictogram"
 LOSSES = ("crossentropy", "focal")
+BIAS_TUNING = ("auto", "on", "off")  # auto: apply the biases only when their out-of-fold score beats plain argmax
 
 
 @dataclass
@@ -74,7 +75,7 @@ class PictogramConfig(ImageCVConfig):
     focal_gamma: float = 2.0
     stratify_domain: bool = True
     # Post-processing and submission.
-    bias_tuning: bool = True
+    bias_tuning: str = "auto"
     bias_passes: int = 2
     id_column: str = "file_name"
     label_column: str = "class_name"
@@ -104,6 +105,7 @@ class Data:
     eval_paths: list[Path] | None
     findings: object
     dropped: list[int]
+    groups: np.ndarray
 
 
 def _read(cfg: PictogramConfig, log):
@@ -169,6 +171,11 @@ def prepare(cfg: PictogramConfig, run: RunDir, log=print) -> Data:
     pick = lambda values: None if values is None else [values[i] for i in keep]
     kept = layout.Split(pick(train.ids), pick(train.paths), pick(train.labels), pick(train.domains),
                         pick(train.boxes), pick(train.label_files), train.unmatched)
+    groups = findings.duplicates.group_ids()[keep]
+    repeated = len(groups) - len(np.unique(groups))
+    if repeated:
+        log(f"folds: {repeated} duplicate(s) kept in training stay in their original's fold, so none is validated "
+            "on a copy of itself")
     y = vocabulary.encode(kept.labels, source=Path(cfg.data) / cfg.train_dir,
                           row_names=[str(f) for f in kept.label_files])
     train_paths, eval_paths = list(kept.paths), None if evaluation is None else list(evaluation.paths)
@@ -182,7 +189,7 @@ def prepare(cfg: PictogramConfig, run: RunDir, log=print) -> Data:
         elif evaluation is not None:
             log("crop_to_box: the evaluation images have no boxes, so they are used whole")
         log(f"crop_to_box: training on the labelled boxes (cropped copies in {cache})")
-    return Data(kept, evaluation, vocabulary, y, train_paths, eval_paths, findings, dropped)
+    return Data(kept, evaluation, vocabulary, y, train_paths, eval_paths, findings, dropped, groups)
 
 
 @dataclass
@@ -202,6 +209,8 @@ def _check_settings(cfg):
     if cfg.class_weight not in ("none", "balanced"):
         raise ValueError(f"Unknown class_weight {cfg.class_weight!r}; available: none, balanced")
     sampling.make_sampler(cfg.sampling)
+    if cfg.bias_tuning not in BIAS_TUNING:
+        raise ValueError(f"Unknown bias_tuning {cfg.bias_tuning!r}; available: {', '.join(BIAS_TUNING)}")
 
 
 def cross_validate(cfg: PictogramConfig, log=print) -> CVResult:
@@ -224,7 +233,8 @@ def cross_validate(cfg: PictogramConfig, log=print) -> CVResult:
     def folds_for_seed(seed):
         from common import folds
         return folds.load_or_create(run.path / f"seed{seed}" / "folds.csv", data.train.ids,
-                                    lambda: stratify.multi_key_folds(*keys, n_splits=cfg.n_splits, seed=seed))
+                                    lambda: stratify.multi_key_folds(*keys, n_splits=cfg.n_splits, seed=seed,
+                                                                            groups=data.groups))
 
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, n_classes, "softmax", cfg.weights, cfg.dropout)
@@ -306,16 +316,26 @@ def submit(cfg: PictogramConfig, log=print) -> Path:
     evaluation = result.data.evaluation
     if result.test is None or evaluation is None:
         raise DataError(Path(cfg.data) / cfg.eval_dir / cfg.images_dir, "needed to write a submission but not found")
+    use_biases = _use_biases(cfg.bias_tuning, result.scores, log)
     scores = biastuning.log_scores(result.test)
-    decisions = biastuning.apply(scores, result.biases) if cfg.bias_tuning else scores.argmax(1)
+    decisions = biastuning.apply(scores, result.biases) if use_biases else scores.argmax(1)
     fmt = submission_format(result.data.vocabulary.classes, cfg.id_column, cfg.label_column)
     frame = pd.DataFrame({cfg.id_column: evaluation.ids, cfg.label_column: result.data.vocabulary.decode(decisions)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
     submission.write(frame, path, expected(evaluation.ids, fmt), fmt)
-    key = "macro_f1_bias_tuned_held_out" if cfg.bias_tuning else "macro_f1"
+    key = "macro_f1_bias_tuned_held_out" if use_biases else "macro_f1"
     log(f"submission written and checked: {path} ({len(frame)} rows)")
-    log(f"CV macro-F1 {result.scores[key]:.4f} ({'per-class biases tuned out of fold' if cfg.bias_tuning else 'argmax'})")
+    log(f"CV macro-F1 {result.scores[key]:.4f} ({'per-class biases tuned out of fold' if use_biases else 'argmax'})")
     return path
+
+
+def _use_biases(mode: str, scores: dict, log) -> bool:
+    """Whether the submission applies the tuned biases: always ("on"), never ("off"), or when they help out of fold."""
+    plain, tuned = scores["macro_f1"], scores["macro_f1_bias_tuned_held_out"]
+    use = mode == "on" or (mode == "auto" and tuned > plain)
+    log(f"bias tuning {mode}: out-of-fold macro-F1 {tuned:.4f} with biases vs {plain:.4f} without, so the submission "
+        f"{'applies' if use else 'does not apply'} them")
+    return use
 
 
 def check(cfg: PictogramConfig, log=print) -> dict:

@@ -26,6 +26,15 @@ class DuplicateReport:
         """The groups with members in more than one set (e.g. train/test overlap)."""
         return [g for g in groups if len(set(self.split[g].tolist())) > 1]
 
+    def group_ids(self) -> np.ndarray:
+        """An id per row shared by rows in one exact or near group (chained), else the row's own index."""
+        n = len(self.split)
+        pairs = np.array([(g[0], m) for g in self.exact + self.near for m in g[1:]], np.int64).reshape(-1, 2)
+        ids = np.arange(n)
+        for members in _groups(n, pairs):
+            ids[members] = members[0]
+        return ids
+
     def redundant(self, groups: list[list[int]], within: int = 0) -> list[int]:
         """Rows of set `within` after the first of their group: dropping these keeps one copy of each."""
         drop = []

@@ -98,3 +98,29 @@ def test_undecodable_image_names_the_file(tmp_path, sample):
     with pytest.raises(DataError) as error:
         inspect(train[:3] + [bad])
     assert error.value.path == str(bad)
+
+
+def test_group_ids_join_exact_and_near_groups_across_sets():
+    from common.hygiene import DuplicateReport
+
+    report = DuplicateReport(exact=[[1, 4]], near=[[4, 6], [2, 7]], near_distance=[1, 1],
+                             split=np.array([0, 0, 0, 0, 0, 0, 0, 1]))
+    ids = report.group_ids()
+    assert ids[1] == ids[4] == ids[6] == 1 and ids[2] == ids[7] == 2
+    assert ids.tolist()[:1] + [ids[3], ids[5]] == [0, 3, 5]
+
+
+def test_planted_duplicates_share_a_fold_when_kept(sample):
+    from common import stratify
+
+    train, _ = _paths(sample)
+    findings = inspect(train)
+    groups = findings.duplicates.group_ids()
+    y = np.arange(len(train)) % 3
+    folds = stratify.multi_key_folds(y, n_splits=3, seed=0, groups=groups)
+    for group in findings.duplicates.exact + findings.duplicates.near:
+        assert len(set(folds[group].tolist())) == 1, group
+    assert sorted(np.bincount(folds).tolist())[0] >= len(train) // 3 - 4
+    no_repeats = np.arange(len(train))
+    assert np.array_equal(stratify.multi_key_folds(y, n_splits=3, seed=0, groups=no_repeats),
+                          stratify.multi_key_folds(y, n_splits=3, seed=0))

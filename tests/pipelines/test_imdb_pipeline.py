@@ -47,6 +47,9 @@ def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path,
     scores = json.loads((run / "scores.json").read_text())
     assert set(scores["models"]) == {"tfidf_lr", "nbsvm", "w2v_avg", "lstm"}
     assert scores["models"]["tfidf_lr"]["auc"] > 0.8 and scores["blend"]["auc"] > 0.8
+    lstm = scores["models"]["lstm"]
+    assert lstm["fold_auc_mean"] == pytest.approx(np.mean(lstm["fold_auc"])) and len(lstm["fold_auc"]) == 2
+    assert f"(folds {lstm['fold_auc_mean']:.4f})" in out
     assert (run / "folds.csv").exists() and (run / "blend.json").exists() and (run / "config.json").exists()
     for name in scores["models"]:
         folder = run / scores["models"][name]["dir"]

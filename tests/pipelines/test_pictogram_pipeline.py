@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -45,7 +46,23 @@ def test_submit_end_to_end_writes_a_valid_submission(sample, tmp_path, capsys):
     assert scores["dropped_by_hygiene"] == 3 and len(scores["per_class"]) == len(CLASSES)
     for name in ("confusion.png", "hygiene.png", "hygiene.json", "oof.npy", "test.npy", "biases.json"):
         assert (run / name).is_file(), name
-    assert "submission written and checked" in out
+    assert "submission written and checked" in out and "bias tuning auto: out-of-fold macro-F1" in out
+
+
+@pytest.mark.parametrize("mode, tuned, applied", [("auto", 0.8, False), ("auto", 0.95, True), ("on", 0.8, True),
+                                                  ("off", 0.95, False)])
+def test_biases_are_applied_as_the_setting_and_the_honest_score_say(mode, tuned, applied):
+    from pipelines.pictogram import _use_biases
+
+    lines = []
+    assert _use_biases(mode, {"macro_f1": 0.9, "macro_f1_bias_tuned_held_out": tuned}, lines.append) is applied
+    assert ("does not apply" in lines[0]) is not applied
+
+
+def test_unknown_bias_tuning_mode_is_refused(sample, tmp_path, capsys):
+    assert cli("cv", sample, tmp_path, *TINY, "--bias-tuning", "always") == 2
+    assert "Unknown bias_tuning 'always'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
 
 
 def test_hygiene_action_reports(sample, tmp_path, capsys):
@@ -55,6 +72,17 @@ def test_hygiene_action_reports(sample, tmp_path, capsys):
     assert report["train_test_overlap"] == {"exact": 1, "near": 1}
     assert (tmp_path / "runs" / "pictogram" / "h" / "hygiene.png").is_file()
     assert "cv would leave out 3" in capsys.readouterr().out
+
+
+def test_duplicates_kept_in_training_share_a_fold(sample, tmp_path, capsys):
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "kept", "--no-drop-exact-duplicates",
+               "--no-drop-near-duplicates", "--no-drop-photos") == 0
+    assert "duplicate(s) kept in training stay in their original's fold" in capsys.readouterr().out
+    folds = pd.read_csv(tmp_path / "runs" / "pictogram" / "kept" / "seed0" / "folds.csv", dtype={"id": str})
+    fold_of = dict(zip(folds["id"], folds["fold"]))
+    manifest = json.loads((sample / "sample_manifest.json").read_text(encoding="utf-8"))
+    pairs = manifest["exact"] + manifest["near"]
+    assert pairs and all(fold_of[Path(a).name] == fold_of[Path(b).name] for a, b in pairs)
 
 
 def test_check_passes_on_the_sample(sample, tmp_path):
