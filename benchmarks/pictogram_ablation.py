@@ -81,7 +81,7 @@ def main() -> None:
         print(f"built-in sample at {data}; settings {base}")
         table = []
         for name, overrides in variants:
-            cfg = pictogram.PictogramConfig(data=str(data), runs_dir=str(tmp / "runs"), bias_tuning=True,
+            cfg = pictogram.PictogramConfig(data=str(data), runs_dir=str(tmp / "runs"),
                                             **{**base, **overrides})
             started = time.perf_counter()
             result = pictogram.cross_validate(cfg, log=lambda *a, **k: None)
