@@ -241,7 +241,8 @@ def cross_validate(cfg: ImdbConfig, log=print, need_test: bool = False) -> CVRes
                          score=roc_auc, name=name, log=log)
         results[name] = result
         scores["models"][name] = {"auc": roc_auc(y, result.oof), "accuracy": accuracy(y, result.oof),
-                                  "fold_auc": result.fold_scores, "fold_auc_mean": float(np.mean(result.fold_scores)), "seconds": round(result.seconds, 1),
+                                  "fold_auc": result.fold_scores, "fold_auc_mean": float(np.mean(result.fold_scores)),
+                                  "seconds": round(result.seconds, 1),
                                   "dir": str(folder.relative_to(run.path))}
     names = list(cfg.models)
     matrix = np.column_stack([results[n].oof for n in names])
