@@ -16,47 +16,49 @@ def _counts(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(labels, return_counts=True)
 
 
+class _Sampler:
+    """What every sampler shares: the fold's rows with their labels and a seeded generator, and `hook`."""
+
+    @staticmethod
+    def _rows(indices, y, seed):
+        indices = np.asarray(indices)
+        return indices, np.asarray(y)[indices], np.random.default_rng(seed)
+
+    def hook(self, y):
+        return lambda indices, seed: self.resample(indices, y, seed)
+
+
 @dataclass(frozen=True)
-class RandomOverSampler:
+class RandomOverSampler(_Sampler):
     """Duplicate random members of each class until it has `ratio` x the largest class's count (at least its own)."""
 
     ratio: float = 1.0
 
     def resample(self, indices, y, seed: int = 0) -> np.ndarray:
-        indices = np.asarray(indices)
-        labels = np.asarray(y)[indices]
-        rng = np.random.default_rng(seed)
+        indices, labels, rng = self._rows(indices, y, seed)
         classes, counts = _counts(labels)
         target = int(round(self.ratio * counts.max()))
         extra = [rng.choice(indices[labels == c], target - n, replace=True)
                  for c, n in zip(classes, counts) if target > n]
         return np.sort(np.concatenate([indices, *extra])) if extra else np.sort(indices)
 
-    def hook(self, y):
-        return lambda indices, seed: self.resample(indices, y, seed)
-
 
 @dataclass(frozen=True)
-class RandomUnderSampler:
+class RandomUnderSampler(_Sampler):
     """Keep a random `min(count, ratio x smallest count)` members of each class, without replacement."""
 
     ratio: float = 1.0
 
     def resample(self, indices, y, seed: int = 0) -> np.ndarray:
-        indices = np.asarray(indices)
-        labels = np.asarray(y)[indices]
-        rng = np.random.default_rng(seed)
+        indices, labels, rng = self._rows(indices, y, seed)
         classes, counts = _counts(labels)
         target = max(1, int(round(self.ratio * counts.min())))
         kept = [rng.choice(indices[labels == c], min(n, target), replace=False) for c, n in zip(classes, counts)]
         return np.sort(np.concatenate(kept))
 
-    def hook(self, y):
-        return lambda indices, seed: self.resample(indices, y, seed)
-
 
 @dataclass(frozen=True)
-class ClassBalancedSampler:
+class ClassBalancedSampler(_Sampler):
     """Draw as many rows as given, with replacement, row probability proportional to count(class) ** -power.
 
     power=1 makes every class equally likely per draw; 0.5 is square-root sampling; 0 is a bootstrap.
@@ -65,16 +67,11 @@ class ClassBalancedSampler:
     power: float = 1.0
 
     def resample(self, indices, y, seed: int = 0) -> np.ndarray:
-        indices = np.asarray(indices)
-        labels = np.asarray(y)[indices]
+        indices, labels, rng = self._rows(indices, y, seed)
         classes, counts = _counts(labels)
         per_class = dict(zip(classes.tolist(), counts.astype(np.float64) ** -self.power))
         weights = np.array([per_class[c] for c in labels.tolist()])
-        rng = np.random.default_rng(seed)
         return np.sort(rng.choice(indices, len(indices), replace=True, p=weights / weights.sum()))
-
-    def hook(self, y):
-        return lambda indices, seed: self.resample(indices, y, seed)
 
 
 SAMPLERS = {"oversample": RandomOverSampler, "undersample": RandomUnderSampler, "class_balanced": ClassBalancedSampler}
