@@ -13,8 +13,8 @@ from typing import Callable
 
 def planet_train(out_dir, n: int, seed: int = 0):
     """Generate `n` Planet-format 256 px training chips under `out_dir`; returns (paths, labels)."""
-    from competitions.planet.layout import read_train
-    from competitions.planet.sample_data import generate
+    from compete.competitions.planet.layout import read_train
+    from compete.competitions.planet.sample_data import generate
 
     generate(out_dir, n_train=n, n_test=0, n_test_additional=0, seed=seed)
     train = read_train(out_dir)

@@ -23,7 +23,7 @@ def generate(folder: Path, n: int) -> list[str]:
     import cv2
     import numpy as np
 
-    from competitions.cifar10.sample_data import draw
+    from compete.competitions.cifar10.sample_data import draw
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = [str(folder / f"{i}.png") for i in range(1, n + 1)]
@@ -45,8 +45,8 @@ def child(folder: Path, n: int) -> None:
     import keras
     import psutil
 
-    from common.models import build_image_classifier
-    from common.predict import predict_files
+    from compete.common.models.classifier import build_image_classifier
+    from compete.common.training.predict import predict_files
 
     paths = [str(folder / f"{i}.png") for i in range(1, n + 1)]
     keras.utils.set_random_seed(0)

@@ -12,8 +12,8 @@ import _bench
 import keras
 import numpy as np
 
-from common import augment, images
-from common.models import build_image_classifier
+from compete.common.data import augment, images
+from compete.common.models.classifier import build_image_classifier
 
 BATCH_SIZE = 128
 
@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     parser.add_argument("--images", type=int, default=2048, help="training images (default 2048)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating epochs per side (default 3)")
     args = parser.parse_args(argv)
-    from competitions.cifar10 import layout, sample_data
+    from compete.competitions.cifar10 import layout, sample_data
 
     with tempfile.TemporaryDirectory(prefix="bench_cifar_") as tmp:
         print(f"generating {args.images} 32 px PNGs in {tmp} ...", flush=True)

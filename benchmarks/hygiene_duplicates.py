@@ -15,9 +15,9 @@ import numpy as np
 
 
 def main() -> None:
-    from common.hygiene import near_pairs, near_pairs_naive, phash
-    from competitions.pictogram.classes import CLASSES, DOMAINS
-    from competitions.pictogram.sample_data import near_copy, render
+    from compete.common.hygiene import near_pairs, near_pairs_naive, phash
+    from compete.competitions.pictogram.classes import CLASSES, DOMAINS
+    from compete.competitions.pictogram.sample_data import near_copy, render
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)

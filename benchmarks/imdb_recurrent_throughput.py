@@ -17,10 +17,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main() -> None:
-    from common.text.clean import clean_all
-    from common.text.recurrent import RecurrentClassifier
-    from competitions.imdb import layout, sample_data
-    from pipelines.imdb import ImdbConfig
+    from compete.common.text.clean import clean_all
+    from compete.common.text.recurrent import RecurrentClassifier
+    from compete.competitions.imdb import layout, sample_data
+    from compete.pipelines.imdb import ImdbConfig
 
     defaults = ImdbConfig()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -47,7 +47,7 @@ def main() -> None:
     model.fit(texts, y)  # first epoch: vectoriser, graph tracing and one pass
     first = time.perf_counter() - started
     started = time.perf_counter()
-    from common.text.recurrent import truncate, vectorize
+    from compete.common.text.recurrent import truncate, vectorize
 
     ids = vectorize(model.vectorizer_, truncate(texts, args.seq_len, model.keep))
     model.model_.fit(ids, y.astype("float32"), batch_size=args.batch_size, epochs=1, verbose=0)

@@ -40,7 +40,7 @@ VARIANTS = {
 
 def rows_per_epoch(cfg, y) -> int:
     """Training rows one epoch sees in a fold, after the variant's resampling (fold 0 of the first seed's split)."""
-    from common import sampling
+    from compete.common.data import sampling
 
     if cfg.sampling == "none":
         return int(round(len(y) * (cfg.n_splits - 1) / cfg.n_splits))
@@ -50,8 +50,8 @@ def rows_per_epoch(cfg, y) -> int:
 
 
 def main() -> None:
-    from competitions.pictogram import sample_data
-    from pipelines import pictogram
+    from compete.competitions.pictogram import sample_data
+    from compete.pipelines import pictogram
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true", help="a few tiny variants, to check that the script works")

@@ -12,8 +12,8 @@ import _bench
 import keras
 import numpy as np
 
-from common import augment, images
-from common.models import build_image_classifier
+from compete.common.data import augment, images
+from compete.common.models.classifier import build_image_classifier
 
 IMAGE_SIZE, BATCH_SIZE = 128, 32
 

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-from common import augment, tta
-from common.images import ImageDataset
+from compete.common.data import augment, tta
+from compete.common.data.images import ImageDataset
 
 IMAGE_SIZE, BATCH_SIZE = 128, 32
 

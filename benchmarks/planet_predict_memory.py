@@ -23,8 +23,8 @@ IMAGE_SIZE, BATCH_SIZE, VIEWS = 128, 32, 8
 
 def write_chips(folder: Path, n: int, base: int = 250) -> list[str]:
     """`n` 256 px JPEGs: `base` generated chips x 8 dihedral variants, repeated as copies."""
-    from common.tta import DIHEDRAL
-    from competitions.planet.sample_data import render_chip, sample_tag_sets
+    from compete.common.data.tta import DIHEDRAL
+    from compete.competitions.planet.sample_data import render_chip, sample_tag_sets
 
     tag_sets = sample_tag_sets(base, np.random.default_rng(0))
     variants = []
@@ -41,7 +41,7 @@ def write_chips(folder: Path, n: int, base: int = 250) -> list[str]:
 def tiny_model(backbone: str):
     """A registered backbone's classifier, or "minimal": one strided conv, so decoding dominates."""
     import keras
-    from common.models import Preprocess, build_image_classifier
+    from compete.common.models.classifier import Preprocess, build_image_classifier
 
     if backbone != "minimal":
         return build_image_classifier(backbone, IMAGE_SIZE, 17, "sigmoid")
@@ -54,7 +54,7 @@ def tiny_model(backbone: str):
 
 def child(list_file: str, backbone: str) -> None:
     """Predict every file listed in `list_file`; print peak RSS (MiB) before and after as JSON."""
-    from common.predict import predict_files
+    from compete.common.training.predict import predict_files
 
     paths = Path(list_file).read_text().split("\n")
     model = tiny_model(backbone)

@@ -11,8 +11,8 @@ import _bench
 import numpy as np
 from sklearn.metrics import fbeta_score
 
-from common import thresholds
-from competitions.planet.tags import TAGS, TRAIN_ROWS, TRAIN_TAG_COUNTS, WEATHER_TAGS
+from compete.common.evaluation import thresholds
+from compete.competitions.planet.tags import TAGS, TRAIN_ROWS, TRAIN_TAG_COUNTS, WEATHER_TAGS
 
 NAIVE_BUDGET_S = 120.0
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import hashlib
 import typing
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
-from common.errors import DataError
+from compete.common.errors import DataError
 
 
 @dataclasses.dataclass
@@ -32,6 +34,8 @@ class ImageCVConfig:
     fine_tune_lr_factor: float = 0.1
     learning_rate: float = 1e-3
     lr_schedule: str = "plateau"
+    optimizer: str = "adam"
+    momentum: float = 0.9
     patience: int = 4
     dropout: float = 0.2
     augment: list[str] = dataclasses.field(default_factory=lambda: ["hflip"])
@@ -42,10 +46,65 @@ class ImageCVConfig:
     workers: int = 0
     limit_train: int = 0
 
-    def training_key(self) -> dict:
-        """Settings that change what is trained; the run name hashes them."""
-        ignore = {"run", "runs_dir", "submissions_dir", "workers", "tta", "cache_images"}
-        return {k: v for k, v in to_dict(self).items() if k not in ignore}
+    # Settings that change no trained model: where things go, how fast, how rows are chosen
+    # (the rows themselves are part of every unit's key) and how predictions are made.
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = frozenset({
+        "data", "run", "runs_dir", "submissions_dir", "workers", "cache_images", "tta", "seeds", "n_splits",
+        "limit_train"})
+
+    def unit_settings(self) -> dict:
+        """What a unit's model depends on besides its rows and its seed: part of every unit's key."""
+        return {k: v for k, v in to_dict(self).items() if k not in self.NOT_UNIT_SETTINGS}
+
+    def run_prefix(self) -> str:
+        return f"{Path(str(self.backbone).split(':')[-1]).name}-{self.image_size}px"
+
+
+def default_run_name(cfg) -> str:
+    """Readable and stable: prefix, then a hash of the unit settings, the split and the data folder.
+
+    Seeds are left out, so `--seeds 0,1` after `--seeds 0` adds units to the same run.
+    """
+    split = {k: getattr(cfg, k) for k in ("n_splits", "holdout", "limit_train") if hasattr(cfg, k)}
+    key = {**cfg.unit_settings(), **split, "data": str(Path(cfg.data).resolve())}
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{cfg.run_prefix()}-{digest}"
+
+
+def fit_options(cfg):
+    """The fitting options of an image pipeline's settings (timm-style adapter)."""
+    from compete.common.training.options import FitOptions
+
+    return FitOptions(**{name: getattr(cfg, name) for name in FitOptions.__dataclass_fields__})
+
+
+def loader_options(cfg):
+    """How an image pipeline's settings feed images."""
+    from compete.common.training.options import LoaderOptions
+
+    return LoaderOptions(image_size=cfg.image_size, batch_size=cfg.batch_size, augment=tuple(cfg.augment),
+                         cache=cfg.cache_images, workers=cfg.workers or None)
+
+
+def image_learner(cfg, build_model, **kwargs):
+    """The image fold model of an image pipeline's settings; `kwargs` are ImageLearner's (loss, fallback, ...)."""
+    from compete.common.models.backbones import get_spec
+    from compete.common.training.image_learner import ImageLearner
+
+    return ImageLearner(build_model, settings=cfg.unit_settings(), fit=fit_options(cfg), loader=loader_options(cfg),
+                        predict=predict_options(cfg), blocks=get_spec(cfg.backbone).blocks,
+                        pretrained=bool(cfg.weights) and str(cfg.weights).lower() != "none", **kwargs)
+
+
+def digest_cache(cfg) -> Path:
+    """Where file content hashes are remembered between commands."""
+    return Path(cfg.runs_dir) / ".cache" / "file-digests.json"
+
+
+def predict_options(cfg):
+    from compete.common.training.options import PredictOptions
+
+    return PredictOptions(tta=cfg.tta)
 
 
 def to_dict(cfg) -> dict:

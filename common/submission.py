@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import atomic
-from common.errors import DataError
-from common.tables import read_csv
+from compete.common.io import atomic
+from compete.common.errors import DataError
+from compete.common.io.tables import read_csv
 
 
 @dataclass(frozen=True)

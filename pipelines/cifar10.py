@@ -16,16 +16,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import atomic, folds, submission
-from common.config import ImageCVConfig
-from common.errors import DataError
-from common.rundir import RunDir
-from competitions.cifar10 import layout, sample_data
-from competitions.cifar10.classes import CLASSES, VOCABULARY
-from competitions.cifar10.format import FORMAT, KAGGLE_SLUG
-from competitions.cifar10.metric import accuracy_of
-from common.submission import kaggle_command
-from pipelines.registry import Pipeline, register
+from compete.common.io import atomic
+from compete.common.runs import folds
+from compete.common import submission
+from compete.common.config import ImageCVConfig
+from compete.common.errors import DataError
+from compete.common.runs.rundir_REMOVED import RunDir
+from compete.competitions.cifar10 import layout, sample_data
+from compete.competitions.cifar10.classes import CLASSES, VOCABULARY
+from compete.competitions.cifar10.format import FORMAT, KAGGLE_SLUG
+from compete.competitions.cifar10.metric import accuracy_of
+from compete.common.submission import kaggle_command
+from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "cifar10"
 
@@ -70,9 +72,9 @@ class CVResult:
 
 def cross_validate(cfg: Cifar10Config, log=print) -> CVResult:
     """K-fold (or holdout) train/predict, resuming finished folds; OOF accuracy per fold, seed and ensemble."""
-    from common import cv
-    from common.images import find_unreadable
-    from common.models import build_image_classifier
+    from compete.common.runs import cv_REMOVED as cv
+    from compete.common.data.images import find_unreadable
+    from compete.common.models.classifier import build_image_classifier
 
     mixer = _check_settings(cfg)
     train = layout.read_train(cfg.data, cfg.layout)
@@ -130,8 +132,9 @@ def cross_validate(cfg: Cifar10Config, log=print) -> CVResult:
 
 def _check_settings(cfg):
     """Unknown names fail before anything is read or written; returns the batch transform (or None)."""
-    from common import augment, training
-    from common.backbones import get_spec
+    from compete.common.data import augment
+    from compete.common.training import fitting as training
+    from compete.common.models.backbones import get_spec
 
     get_spec(cfg.backbone)
     augment.build(cfg.augment)
@@ -179,7 +182,7 @@ def submit(cfg: Cifar10Config, log=print) -> Path:
 
 def check(cfg: Cifar10Config, log=print) -> dict:
     """Validate a download without training: layout, labels, image sizes, every image decodes."""
-    from common.images import find_unreadable
+    from compete.common.data.images import find_unreadable
 
     kind = layout.detect(cfg.data, cfg.layout)
     train = layout.read_train(cfg.data, cfg.layout)

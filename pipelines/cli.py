@@ -9,11 +9,14 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common.errors import DataError  # noqa: E402
+from compete.common.errors import DataError  # noqa: E402
+
+# Options of a command rather than settings of a pipeline: they never reach config.json.
+RUN_CONTROL = ("command", "action", "config", "competition", "unit", "wait")
 
 
 def _parser(pipelines) -> argparse.ArgumentParser:
-    from common import config
+    from compete.common import config
 
     parser = argparse.ArgumentParser(prog="compete", description="Raw competition download to checked submission, "
                                                                  "through honest cross-validation.")
@@ -31,6 +34,13 @@ def _parser(pipelines) -> argparse.ArgumentParser:
             act = actions.add_parser(action, help=(pipeline.actions[action].__doc__ or "").split("\n")[0]
                                      if action in pipeline.actions else "sample data, then submit, with small settings")
             act.add_argument("--config", help="YAML or JSON file of settings")
+            if action == "cv":
+                act.add_argument("--unit", action="append", default=None, metavar="seedS/foldF",
+                                 help="train only this unit (repeat, or separate by commas); several processes or "
+                                      "machines can share one run folder this way, then `assemble` combines them")
+            if action in ("cv", "assemble", "submit", "demo"):
+                act.add_argument("--wait", action="store_true",
+                                 help="wait for another command using the same run instead of refusing")
             config.add_arguments(act, pipeline.config)
         sample = actions.add_parser("sample", help="write the built-in sample data set in the real layout")
         sample.add_argument("--out", required=True, help="folder to write")
@@ -41,29 +51,48 @@ def _parser(pipelines) -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     import logging
 
-    from pipelines.registry import discover
+    from compete.common import logs
+    from compete.common.runs.engine import Incomplete
+    from compete.common.runs.lock import Busy
+    from compete.pipelines.registry import discover
 
-    pipelines = discover()
+    logs.setup()
     # TensorFlow's retracing notices (a smaller last batch) say nothing a user can act on.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    pipelines = discover()
     args = _parser(pipelines).parse_args(argv)
     try:
         return _dispatch(args, pipelines)
-    except (DataError, ValueError) as error:
+    except (DataError, ValueError, Busy) as error:
         print(f"compete: error: {error}", file=sys.stderr)
         return 2
+    except Incomplete as error:
+        print(f"compete: {error}", file=sys.stderr)
+        return 3
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"compete: error: cannot write or read {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("compete: interrupted; finished folds are kept and a rerun resumes from them", file=sys.stderr)
+        print("compete: interrupted; finished units are kept and a rerun resumes from them", file=sys.stderr)
         return 130
 
 
+def _units(values):
+    from compete.common.runs.engine import Unit
+
+    if not values:
+        return None
+    return sorted({Unit.parse(part) for value in values for part in value.split(",") if part.strip()})
+
+
 def _dispatch(args, pipelines) -> int:
-    from common import config
+    from compete.common import config
 
     if args.command == "backbones":
         return _list_backbones(args.pattern, args.modules)
     if args.command == "demo":
-        args.action, args.config = "demo", None
+        args.action, args.config, args.wait = "demo", None, False
         pipeline = pipelines[args.competition]
     else:
         pipeline = pipelines[args.command]
@@ -71,28 +100,31 @@ def _dispatch(args, pipelines) -> int:
         path = pipeline.sample(Path(args.out), seed=args.seed)
         print(f"sample {pipeline.name} data written to {path}")
         return 0
-    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "action", "config", "competition")}
+    overrides = {k: v for k, v in vars(args).items() if k not in RUN_CONTROL}
+    control = {"wait": args.wait} if hasattr(args, "wait") else {}
+    units = _units(getattr(args, "unit", None))
+    if units:
+        control["units"] = units
     if args.action == "demo":
         return _demo(pipeline, args.config, overrides)
     cfg = config.resolve(pipeline.config, args.config, overrides)
     if not cfg.data:
         raise DataError(None, "--data is required (the competition's download folder)")
-    pipeline.actions[args.action](cfg)
+    pipeline.actions[args.action](cfg, **control)
     return 0
 
 
 def _demo(pipeline, config_file, overrides) -> int:
-    from common import config
+    from compete.common import config
 
     settings = {**pipeline.demo, **overrides}
     runs_dir = Path(settings.get("runs_dir", "runs"))
     data = Path(settings.get("data") or runs_dir / pipeline.name / "sample-data")
+    cfg = config.resolve(pipeline.config, config_file, {**settings, "data": str(data)})
     if not (data / ".complete").exists():
         print(f"generating the built-in {pipeline.name} sample in {data} ...", flush=True)
         pipeline.sample(data)
         (data / ".complete").write_text("ok\n")
-    settings["data"] = str(data)
-    cfg = config.resolve(pipeline.config, config_file, settings)
     pipeline.actions["submit"](cfg)
     return 0
 
@@ -100,7 +132,7 @@ def _demo(pipeline, config_file, overrides) -> int:
 def _list_backbones(pattern: str, modules) -> int:
     import importlib
 
-    from common.backbones import get_spec, list_backbones
+    from compete.common.models.backbones import get_spec, list_backbones
 
     for module in modules:
         importlib.import_module(module)

@@ -19,16 +19,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import atomic, blend, folds, oof, submission
-from common.config import to_dict
-from common.errors import DataError
-from common.rundir import RunDir, identity
-from common.text.clean import clean_all
-from competitions.imdb import layout, sample_data
-from competitions.imdb.format import FORMAT, KAGGLE_SLUG
-from competitions.imdb.metric import accuracy, roc_auc
-from common.submission import kaggle_command
-from pipelines.registry import Pipeline, register
+from compete.common.io import atomic
+from compete.common.evaluation import ensemble as blend
+from compete.common.runs import folds, oof_REMOVED as oof
+from compete.common import submission
+from compete.common.config import to_dict
+from compete.common.errors import DataError
+from compete.common.runs.rundir_REMOVED import RunDir, identity
+from compete.common.text.clean import clean_all
+from compete.competitions.imdb import layout, sample_data
+from compete.competitions.imdb.format import FORMAT, KAGGLE_SLUG
+from compete.competitions.imdb.metric import accuracy, roc_auc
+from compete.common.submission import kaggle_command
+from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
 LINEAR = ("ngram_max", "min_df")
@@ -113,26 +116,26 @@ def _model_settings(cfg: ImdbConfig, name: str) -> dict:
 
 
 def _tfidf_lr(cfg, vectors):
-    from common.text.linear import tfidf_logreg
+    from compete.common.text.linear import tfidf_logreg
 
     return tfidf_logreg(cfg.ngram_max, cfg.min_df, C=cfg.tfidf_c)
 
 
 def _nbsvm(cfg, vectors):
-    from common.text.linear import binary_nbsvm
+    from compete.common.text.linear import binary_nbsvm
 
     return binary_nbsvm(cfg.ngram_max, cfg.min_df, C=cfg.nbsvm_c)
 
 
 def _w2v_avg(cfg, vectors):
-    from common.text.averaged import AveragedVectorClassifier
+    from compete.common.text.averaged import AveragedVectorClassifier
 
     return AveragedVectorClassifier(vectors, C=cfg.avg_c)
 
 
 def _recurrent(cell):
     def make(cfg, vectors):
-        from common.text.recurrent import RecurrentClassifier
+        from compete.common.text.recurrent import RecurrentClassifier
 
         return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cfg.rnn_units, cell, cfg.rnn_dropout,
                                    cfg.rnn_epochs, cfg.rnn_batch_size, cfg.rnn_learning_rate, cfg.rnn_keep,
@@ -182,7 +185,7 @@ def _load(cfg: ImdbConfig, need_test: bool, log) -> Data:
 
 def word_vectors(cfg: ImdbConfig, log=print, labeled_texts=None):
     """Train (or reuse) word2vec on the labeled and unlabeled reviews; saved under runs/imdb/word2vec-<hash>."""
-    from common.text import word2vec
+    from compete.common.text import word2vec
 
     settings = identity({**_settings(cfg, WORD2VEC), "data": cfg.data, "limit_train": cfg.limit_train, "seed": cfg.seed})
     path = Path(cfg.runs_dir) / COMPETITION / f"word2vec-{cfg.w2v_method}-{_hash(settings)}" / "vectors"

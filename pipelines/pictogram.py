@@ -17,17 +17,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import atomic, biastuning, classmetrics, confusion_image, sampling, stratify, submission
-from common.config import ImageCVConfig
-from common.errors import DataError
-from common.jsonlabels import KeyPaths
-from common.labels import ClassVocabulary
-from common.rundir import RunDir
-from competitions.pictogram import layout, model, sample_data  # noqa: F401  (model registers camp_cnn)
-from competitions.pictogram.classes import DOMAINS, ascii_names
-from competitions.pictogram.format import expected, submission_format
-from competitions.pictogram.rules import check_weights
-from pipelines.registry import Pipeline, register
+from compete.common.io import atomic
+from compete.common.evaluation import biastuning, metrics as classmetrics, confusion_image
+from compete.common.data import sampling
+from compete.common.runs import folds as stratify
+from compete.common import submission
+from compete.common.config import ImageCVConfig
+from compete.common.errors import DataError
+from compete.common.io.jsonlabels import KeyPaths
+from compete.common.data.labels import ClassVocabulary
+from compete.common.runs.rundir_REMOVED import RunDir
+from compete.competitions.pictogram import layout, model, sample_data  # noqa: F401  (model registers camp_cnn)
+from compete.competitions.pictogram.classes import DOMAINS, ascii_names
+from compete.competitions.pictogram.format import expected, submission_format
+from compete.competitions.pictogram.rules import check_weights
+from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "pictogram"
 LOSSES = ("crossentropy", "focal")
@@ -128,7 +132,7 @@ def _read(cfg: PictogramConfig, log):
 
 
 def _hygiene(cfg, train, evaluation, log):
-    from common.hygiene import inspect
+    from compete.common.hygiene import inspect
 
     eval_paths = [] if evaluation is None else evaluation.paths
     log(f"hygiene: scanning {len(train.paths)} training and {len(eval_paths)} evaluation images "
@@ -180,7 +184,7 @@ def prepare(cfg: PictogramConfig, run: RunDir, log=print) -> Data:
                           row_names=[str(f) for f in kept.label_files])
     train_paths, eval_paths = list(kept.paths), None if evaluation is None else list(evaluation.paths)
     if cfg.crop_to_box:
-        from common.crop import crop_all
+        from compete.common.data.crop import crop_all
 
         cache = Path(cfg.runs_dir) / COMPETITION / "_crops"
         train_paths = crop_all(kept.paths, kept.boxes, kept.label_files, cache, cfg.workers or None)
@@ -215,9 +219,9 @@ def _check_settings(cfg):
 
 def cross_validate(cfg: PictogramConfig, log=print) -> CVResult:
     """Hygiene, then K-fold train/predict (resuming finished folds), score macro-F1; artefacts in the run dir."""
-    from common import cv
-    from common.losses import CategoricalFocalLoss
-    from common.models import build_image_classifier
+    from compete.common.runs import cv_REMOVED as cv
+    from compete.common.models.losses import CategoricalFocalLoss
+    from compete.common.models.classifier import build_image_classifier
 
     _check_settings(cfg)
     run = RunDir(cfg.runs_dir, COMPETITION, cfg)
@@ -231,7 +235,7 @@ def cross_validate(cfg: PictogramConfig, log=print) -> CVResult:
     keys = (data.y, data.train.domains) if cfg.stratify_domain and cfg.domain_key else (data.y,)
 
     def folds_for_seed(seed):
-        from common import folds
+        from compete.common.runs import folds
         return folds.load_or_create(run.path / f"seed{seed}" / "folds.csv", data.train.ids,
                                     lambda: stratify.multi_key_folds(*keys, n_splits=cfg.n_splits, seed=seed,
                                                                             groups=data.groups))
@@ -340,8 +344,8 @@ def _use_biases(mode: str, scores: dict, log) -> bool:
 
 def check(cfg: PictogramConfig, log=print) -> dict:
     """Validate a download without training: labels parse, images match and decode, boxes lie inside."""
-    from common.crop import crop_image
-    from common.images import read
+    from compete.common.data.crop import crop_image
+    from compete.common.data.images import read
 
     check_weights(cfg.weights, cfg.allow_pretrained)
     train, evaluation, vocabulary = _read(cfg, log)

@@ -1,8 +1,8 @@
 """Planet: Understanding the Amazon from Space — multi-label chips, mean F2.
 
-Recipe: stratified multi-label folds -> per seed and fold, fine-tune a backbone and
-predict OOF and test chips with dihedral TTA -> tune thresholds on the full OOF
-under the weather rule -> report CV F2 -> write the checked submission.
+Recipe: multi-label stratified folds -> per unit (seed, fold), fine-tune a backbone and
+predict the validation and test chips with dihedral TTA -> tune thresholds on the OOF
+predictions under the weather rule -> report CV F2 -> write the checked submission.
 """
 
 from __future__ import annotations
@@ -14,16 +14,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import atomic, folds, submission, thresholds
-from common.config import ImageCVConfig
-from common.errors import DataError
-from common.rundir import RunDir
-from competitions.planet import layout, sample_data
-from competitions.planet.format import FORMAT, KAGGLE_SLUG
-from competitions.planet.metric import BETA, mean_f2
-from competitions.planet.rules import weather_forced
-from competitions.planet.tags import TAGS
-from pipelines.registry import Pipeline, register
+from compete.common import config
+from compete.common.config import ImageCVConfig
+from compete.common.errors import DataError
+from compete.common.evaluation import thresholds
+from compete.common.logs import logger
+from compete.common.runs import artefacts
+from compete.common.runs.run import Run
+from compete.common.runs.session import Session
+from compete.competitions.planet import layout, sample_data
+from compete.competitions.planet.format import FORMAT, KAGGLE_SLUG
+from compete.competitions.planet.metric import BETA, mean_f2
+from compete.competitions.planet.rules import weather_forced
+from compete.competitions.planet.tags import TAGS
+from compete.pipelines.registry import Pipeline, register
+from compete.common import submission
 
 COMPETITION = "planet"
 
@@ -53,60 +58,78 @@ class CVResult:
     thresholds: np.ndarray
     oof: np.ndarray
     test: np.ndarray | None
+    test_ids: np.ndarray | None
     failed_test: list[str]
 
 
-def cross_validate(cfg: PlanetConfig, log=print) -> CVResult:
-    """K-fold train/predict (resuming finished folds), tune thresholds, score; artefacts in the run dir."""
-    from common import cv
-    from common.models import build_image_classifier
+def _data(cfg: PlanetConfig, need_test: bool):
+    """The training and (when the download has them) test chips as the engine's rows."""
+    from compete.common.training.image_learner import image_split
 
     train = layout.read_train(cfg.data)
     if cfg.limit_train:
-        train = layout.TrainSet(train.ids[:cfg.limit_train], train.paths[:cfg.limit_train], train.labels[:cfg.limit_train])
-    test = _read_test_if_present(cfg.data, log)
-    run = RunDir(cfg.runs_dir, COMPETITION, cfg)
-    run.record_config(cfg)
-    log(f"run {run.path}: {len(train.ids)} training chips, {0 if test is None else len(test.ids)} test chips, "
-        f"{cfg.n_splits} folds x {len(cfg.seeds)} seed(s), backbone {cfg.backbone} at {cfg.image_size}px")
+        train = layout.TrainSet(train.ids[:cfg.limit_train], train.paths[:cfg.limit_train],
+                                train.labels[:cfg.limit_train])
+    test = None
+    if (Path(cfg.data) / layout.SAMPLE_SUBMISSION).exists():
+        test = layout.read_test(cfg.data)
+    elif need_test:
+        raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
+    else:
+        logger.info(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
+    cache = config.digest_cache(cfg)
+    return (image_split(train.ids, train.paths, train.labels.astype(np.float32), cache),
+            None if test is None else image_split(test.ids, test.paths, None, cache), test)
 
-    def folds_for_seed(seed):
-        return folds.load_or_create(run.path / f"seed{seed}" / "folds.csv", train.ids,
-                                    lambda: folds.multilabel_folds(train.labels, cfg.n_splits, seed))
+
+def _learner(cfg: PlanetConfig, prior: np.ndarray):
+    from compete.common.models.classifier import build_image_classifier
 
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, len(TAGS), "sigmoid", cfg.weights, cfg.dropout)
 
-    prior = train.labels.mean(axis=0).astype(np.float32)
-    out = cv.run(run, cfg, paths=train.paths, targets=train.labels.astype(np.float32), folds_for_seed=folds_for_seed,
-                 test_paths=None if test is None else test.paths, build_model=build_model,
-                 loss="binary_crossentropy", score=lambda y, p: mean_f2(y, thresholds.apply(p, 0.5, weather_forced(p))),
-                 fallback=prior, log=log)
-    oof = out.oof
-    scores, tuned = _score(train.labels, oof, out, cfg, folds_for_seed(cfg.seeds[0]))
-    failed = [] if test is None else [test.ids[i] for i in out.failed_test]
-    atomic.save_npy(run.path / "oof.npy", oof)
-    if out.test is not None:
-        atomic.save_npy(run.path / "test.npy", out.test)
-    atomic.write_json(run.path / "thresholds.json", dict(zip(TAGS, map(float, tuned))))
-    atomic.write_json(run.path / "scores.json", {**scores, "folds": out.fold_scores, "unreadable_test_images": failed})
-    _report(scores, failed, log)
-    return CVResult(run.path, scores, tuned, oof, out.test, failed)
+    return config.image_learner(cfg, build_model, loss="binary_crossentropy", fallback=prior)
 
 
-def _read_test_if_present(root, log):
-    if not (Path(root) / layout.SAMPLE_SUBMISSION).exists():
-        log(f"no {layout.SAMPLE_SUBMISSION} in {root}: cross-validating without test predictions")
-        return None
-    return layout.read_test(root)
+def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_units: bool = True,
+                   need_test: bool = False) -> CVResult | None:
+    """Train the units not done yet (all, or just `units`), then tune thresholds and score; artefacts in the run."""
+    from compete.common.runs.engine import Engine
+    from compete.common.runs.folds import multilabel_folds
+
+    train, test, _ = _data(cfg, need_test)
+    learner = _learner(cfg, train.targets.mean(axis=0))
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    with Session(run, units, wait) as session:
+        logger.info(f"run {run.path}: {len(train)} training chips, {0 if test is None else len(test)} test chips, "
+                    f"{cfg.n_splits} folds x {len(cfg.seeds)} seed(s), {cfg.backbone} at {cfg.image_size}px")
+        folds = {seed: session.fold_column(seed, train.ids, lambda rows, seed=seed: multilabel_folds(
+            train.targets[rows], cfg.n_splits, seed)) for seed in cfg.seeds}
+        done = session.execute(Engine(run, learner, train, test, folds), train=train_units)
+        if done is None:
+            return None
+        out = done[0]
+        scores, tuned = _score(train.targets, out, cfg, folds[cfg.seeds[0]])
+        artefacts.save(run.path, out, train, test, folds)
+        artefacts.write_outputs(run, config.to_dict(cfg), {**scores, "units": out.units,
+                                                           "unreadable_test_images": out.failed_test},
+                                thresholds=dict(zip(TAGS, map(float, tuned))))
+    _report(scores, out.failed_test)
+    return CVResult(run.path, scores, tuned, out.oof, out.test, None if test is None else test.ids, out.failed_test)
 
 
-def _score(y, oof, out, cfg, first_folds) -> tuple[dict, np.ndarray]:
+def assemble(cfg: PlanetConfig, wait: bool = False) -> CVResult:
+    """Combine the finished units (trained by `cv` or `cv --unit`) and score them; trains nothing."""
+    return cross_validate(cfg, wait=wait, train_units=False)
+
+
+def _score(y, out, cfg, first_folds) -> tuple[dict, np.ndarray]:
     """CV F2 at 0.5, at the best global threshold and at per-class thresholds (all under the weather rule).
 
     Tuning and scoring on the same OOF flatters the tuned scores, so the per-class
     score is also given honestly: tuned on K-1 folds, scored on the held-out fold.
     """
+    oof = out.oof
     forced = weather_forced(oof)
     global_t, global_score = thresholds.tune_global(y, oof, BETA, forced=forced)
     tuned, tuned_score = thresholds.tune_per_class(y, oof, BETA, passes=cfg.threshold_passes, forced=forced)
@@ -124,11 +147,13 @@ def _score(y, oof, out, cfg, first_folds) -> tuple[dict, np.ndarray]:
         "f2_per_class_thresholds_held_out": float(np.sum(held_out) / len(y)),
     }
     if len(cfg.seeds) > 1:
-        scores["f2_at_0.5_single_seeds"] = [mean_f2(y, thresholds.apply(o, 0.5, weather_forced(o))) for o in out.oof_by_seed]
+        scores["f2_at_0.5_single_seeds"] = [mean_f2(y, thresholds.apply(o, 0.5, weather_forced(o)))
+                                            for o in out.oof_by_seed]
     return scores, tuned
 
 
-def _report(scores, failed, log):
+def _report(scores, failed):
+    log = logger.info
     log("CV mean F2 (weather rule applied):")
     log(f"  at 0.5 without the rule        {scores['f2_at_0.5_no_rule']:.4f}")
     log(f"  at 0.5                         {scores['f2_at_0.5']:.4f}")
@@ -142,27 +167,26 @@ def _report(scores, failed, log):
             + (" ..." if len(failed) > 10 else ""))
 
 
-def submit(cfg: PlanetConfig, log=print) -> Path:
-    """Cross-validate (reusing finished folds), then write submissions/planet/<run>.csv, checked."""
-    result = cross_validate(cfg, log)
-    if result.test is None:
-        raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
-    test = layout.read_test(cfg.data)
+def submit(cfg: PlanetConfig, wait: bool = False) -> Path:
+    """Train what is missing, assemble, then write submissions/planet/<run>.csv, checked against the sample."""
+    result = cross_validate(cfg, wait=wait, need_test=True)
+    sample = layout.read_test(cfg.data).sample
     decisions = thresholds.apply(result.test, result.thresholds, weather_forced(result.test))
-    frame = pd.DataFrame({"image_name": test.ids, "tags": layout.VOCABULARY.decode(decisions)})
+    frame = pd.DataFrame({"image_name": result.test_ids, "tags": layout.VOCABULARY.decode(decisions)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
-    submission.write(frame, path, test.sample, FORMAT)
-    log(f"submission written and checked: {path} ({len(frame)} rows)")
-    log(f"CV mean F2 {result.scores['f2_per_class_thresholds_held_out']:.4f} (per-class thresholds, tuned out of fold)")
-    log(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV F2 "
-                                  f"{result.scores['f2_per_class_thresholds_held_out']:.4f}"))
+    submission.write(frame, path, sample, FORMAT)
+    score = result.scores["f2_per_class_thresholds_held_out"]
+    logger.info(f"submission written and checked: {path} ({len(frame)} rows)")
+    logger.info(f"CV mean F2 {score:.4f} (per-class thresholds, tuned out of fold)")
+    logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV F2 {score:.4f}"))
     return path
 
 
-def check(cfg: PlanetConfig, log=print) -> dict:
+def check(cfg: PlanetConfig) -> dict:
     """Validate a download without training: layout, labels, every image decodes, test folders match."""
-    from common.images import find_unreadable
+    from compete.common.data.images import find_unreadable
 
+    log = logger.info
     train = layout.read_train(cfg.data)
     log(f"{layout.TRAIN_CSV}: {len(train.ids)} rows, {len(TAGS)} tags, all training images present")
     test = layout.read_test(cfg.data)
@@ -182,6 +206,6 @@ def check(cfg: PlanetConfig, log=print) -> dict:
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=PlanetConfig,
-    actions={"cv": cross_validate, "submit": submit, "check": check},
+    actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
     sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
     demo=DEMO, summary="Planet: Understanding the Amazon from Space (17 tags, mean F2)"))

@@ -17,7 +17,8 @@ class Pipeline:
     Args:
         name: the CLI word (`compete NAME ...`).
         config: the settings dataclass.
-        actions: action name -> function(config); at least "cv", "submit", "check".
+        actions: action name -> function(config, ...); at least "cv", "assemble", "submit", "check".
+            "cv" takes `units=` (train only those) and `wait=`; "assemble" and "submit" take `wait=`.
         sample: `sample(out_dir, seed) -> path`, the built-in sample-data generator.
         demo: settings that make the demo small enough for a laptop CPU.
         summary: one line for `compete --help`.
@@ -38,9 +39,17 @@ def register(pipeline: Pipeline) -> Pipeline:
 
 def discover() -> dict[str, Pipeline]:
     """Import every module of this package once, so each registers its pipeline."""
-    import pipelines
+    import compete.pipelines as package
 
-    for module in pkgutil.iter_modules(pipelines.__path__):
+    for module in pkgutil.iter_modules(package.__path__):
         if module.name not in ("registry", "cli") and not module.name.startswith("_"):
-            importlib.import_module(f"pipelines.{module.name}")
+            importlib.import_module(f"compete.pipelines.{module.name}")
     return dict(sorted(_PIPELINES.items()))
+
+
+def get(name: str) -> Pipeline:
+    """The pipeline registered as `name`."""
+    pipelines = discover()
+    if name not in pipelines:
+        raise ValueError(f"Unknown competition {name!r}; available: {', '.join(pipelines)}")
+    return pipelines[name]

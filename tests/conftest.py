@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def planet_sample(tmp_path_factory):
     """A small Planet download in the real Kaggle layout (generated once per test session)."""
-    from competitions.planet import sample_data
+    from compete.competitions.planet import sample_data
 
     root = tmp_path_factory.mktemp("planet-sample")
     return sample_data.generate(root, n_train=120, n_test=20, n_test_additional=10, seed=0, image_size=64)

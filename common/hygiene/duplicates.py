@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from common.hygiene.hashing import near_pairs
+from compete.common.hygiene.hashing import near_pairs
 
 
 @dataclass

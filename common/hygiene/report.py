@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from common.hygiene.duplicates import DuplicateReport, find_duplicates
-from common.hygiene.photos import photo_scores
-from common.hygiene.scan import scan
-from common.hygiene.sheet import contact_sheet
+from compete.common.hygiene.duplicates import DuplicateReport, find_duplicates
+from compete.common.hygiene.photos import photo_scores
+from compete.common.hygiene.scan import scan
+from compete.common.hygiene.sheet import contact_sheet
 
 TRAIN, TEST = 0, 1
 

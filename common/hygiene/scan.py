@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common.hygiene.hashing import HASHES, content_hash
-from common.hygiene.photos import image_stats
-from common.images import default_workers, read
+from compete.common.hygiene.hashing import HASHES, content_hash
+from compete.common.hygiene.photos import image_stats
+from compete.common.data.images import default_workers, read
 
 
 @dataclass

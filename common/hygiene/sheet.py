@@ -7,9 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from common.atomic import atomic_path
-from common.errors import DataError
-from common.images import read
+from compete.common.io.atomic import atomic_path
+from compete.common.errors import DataError
+from compete.common.data.images import read
 
 _TITLE, _CAPTION = 22, 16
 

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common.text.word2vec import WordVectors, average_vectors
+from compete.common.text.word2vec import WordVectors, average_vectors
 
 
 class AveragedVectorClassifier(ClassifierMixin, BaseEstimator):

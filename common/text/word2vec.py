@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from common import atomic
+from compete.common.io import atomic
 
 METHODS = ("skipgram", "cbow")
 PAD = 0  # index 0 is padding / unknown; real words start at 1

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.errors import DataError
-from competitions.cifar10.classes import CLASSES, IMAGE_SIZE
+from compete.common.errors import DataError
+from compete.competitions.cifar10.classes import CLASSES, IMAGE_SIZE
 
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -91,7 +91,7 @@ def _where(root) -> Path:
 
 def read_train(root):
     """data_batch_1..5 concatenated, ids 1..N."""
-    from competitions.cifar10.layout import TrainSet
+    from compete.competitions.cifar10.layout import TrainSet
 
     where = _where(root)
     parts = [read_batch(where / name) for name in TRAIN_BATCHES]
@@ -102,7 +102,7 @@ def read_train(root):
 
 def read_test(root):
     """test_batch with ids 1..N and its true labels; the sample submission is built from the ids."""
-    from competitions.cifar10.layout import TestSet
+    from compete.competitions.cifar10.layout import TestSet
 
     where = _where(root)
     images, labels = read_batch(where / TEST_BATCH)

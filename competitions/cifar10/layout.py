@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import png
-from common.tables import read_csv
-from common.errors import DataError, require_columns
-from competitions.cifar10.classes import IMAGE_SIZE, VOCABULARY
+from compete.common.io import png
+from compete.common.io.tables import read_csv
+from compete.common.errors import DataError, require_columns
+from compete.competitions.cifar10.classes import IMAGE_SIZE, VOCABULARY
 
 TRAIN_CSV = "trainLabels.csv"
 TRAIN_DIR = "train"
@@ -53,7 +53,7 @@ class TestSet:
 
 def detect(root, layout: str = "auto") -> str:
     """"kaggle" when trainLabels.csv is there, else "batches" when the python batches are."""
-    from competitions.cifar10 import batches
+    from compete.competitions.cifar10 import batches
 
     root = Path(root)
     if layout not in LAYOUTS:
@@ -73,7 +73,7 @@ def detect(root, layout: str = "auto") -> str:
 def read_train(root, layout: str = "auto") -> TrainSet:
     """Training ids, images and class indices from either layout."""
     if detect(root, layout) == "batches":
-        from competitions.cifar10 import batches
+        from compete.competitions.cifar10 import batches
         return batches.read_train(root)
     return read_kaggle_train(root)
 
@@ -81,7 +81,7 @@ def read_train(root, layout: str = "auto") -> TrainSet:
 def read_test(root, layout: str = "auto") -> TestSet | None:
     """Test ids and images in numeric id order, or None when the download has no test part."""
     if detect(root, layout) == "batches":
-        from competitions.cifar10 import batches
+        from compete.competitions.cifar10 import batches
         return batches.read_test(root)
     if not (Path(root) / SAMPLE_SUBMISSION).exists():
         return None
@@ -140,8 +140,8 @@ def read_kaggle_test(root) -> TestSet:
     Wrong sizes or channel counts raise; a file that is not a readable PNG is kept
     (it gets the fallback prediction and is listed).
     """
-    from common.submission import read_sample
-    from competitions.cifar10.format import FORMAT
+    from compete.common.submission import read_sample
+    from compete.competitions.cifar10.format import FORMAT
 
     root = Path(root)
     sample_path = root / SAMPLE_SUBMISSION

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.metrics import accuracy
+from compete.common.evaluation.metrics import accuracy
 
 
 def accuracy_of(y_true, probs) -> float:

@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from common.atomic import atomic_path, write_csv
-from competitions.cifar10 import batches
-from competitions.cifar10.classes import CLASSES, IMAGE_SIZE
+from compete.common.io.atomic import atomic_path, write_csv
+from compete.competitions.cifar10 import batches
+from compete.competitions.cifar10.classes import CLASSES, IMAGE_SIZE
 
 # Hue (OpenCV 0-180 scale) per class, spread around the colour wheel.
 HUES = np.linspace(0, 162, len(CLASSES)).astype(int)

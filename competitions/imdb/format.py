@@ -1,6 +1,6 @@
 """Popcorn submission format: id,sentiment with the probability of a positive review."""
 
-from common.submission import SubmissionFormat
+from compete.common.submission import SubmissionFormat
 
 FORMAT = SubmissionFormat(columns=("id", "sentiment"), kind="probability")
 KAGGLE_SLUG = "word2vec-nlp-tutorial"

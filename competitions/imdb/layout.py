@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common import quoted_tsv
-from common.errors import DataError
+from compete.common.io import quoted_tsv
+from compete.common.errors import DataError
 
 LABELED = "labeledTrainData.tsv"
 TEST = "testData.tsv"
@@ -89,7 +89,7 @@ def _checked(table: quoted_tsv.Table, labeled: bool) -> Reviews:
 
 
 def _visible(text: str) -> bool:
-    from common.text.clean import strip_html
+    from compete.common.text.clean import strip_html
 
     return bool(strip_html(text).strip())
 
@@ -118,8 +118,8 @@ def has_test(root) -> bool:
 
 def read_test(root) -> TestSet:
     """testData.tsv(.zip) with its sample submission (built from the test ids when absent), or aclImdb test/."""
-    from common.submission import read_sample
-    from competitions.imdb.format import FORMAT
+    from compete.common.submission import read_sample
+    from compete.competitions.imdb.format import FORMAT
 
     acl = acl_root(root)
     if acl is not None:

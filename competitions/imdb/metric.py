@@ -1,7 +1,7 @@
 """The competition metric, ROC AUC, with accuracy at 0.5 reported beside it."""
 
-from common.auc import roc_auc  # noqa: F401  (the leaderboard metric)
-from common.metrics import accuracy as _accuracy
+from compete.common.evaluation.metrics import roc_auc  # noqa: F401  (the leaderboard metric)
+from compete.common.evaluation.metrics import accuracy as _accuracy
 
 import numpy as np
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from common import atomic
-from common.quoted_tsv import escape
-from competitions.imdb import layout
+from compete.common.io import atomic
+from compete.common.io.quoted_tsv import escape
+from compete.competitions.imdb import layout
 
 POSITIVE = ("great", "wonderful", "excellent", "superb", "brilliant", "charming", "moving", "beautiful")
 NEGATIVE = ("awful", "terrible", "dreadful", "boring", "horrible", "dull", "pointless", "clumsy")

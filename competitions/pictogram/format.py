@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.submission import SubmissionFormat
+from compete.common.submission import SubmissionFormat
 
 PLACEHOLDER = "?"
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import DataError
-from common.jsonlabels import IMAGE_EXTENSIONS, KeyPaths, find_child, list_files, nfc, read_folder
+from compete.common.errors import DataError
+from compete.common.io.jsonlabels import IMAGE_EXTENSIONS, KeyPaths, find_child, list_files, nfc, read_folder
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from common.atomic import atomic_path, write_text
-from competitions.pictogram.classes import CLASSES, DOMAINS
+from compete.common.io.atomic import atomic_path, write_text
+from compete.competitions.pictogram.classes import CLASSES, DOMAINS
 
 _SHIFT = 4
 _ONE = 1 << _SHIFT

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.errors import DataError, require_columns
-from common.images import check_files
-from common.labels import MultiLabelVocabulary
-from common.tables import read_csv
-from competitions.planet.tags import TAGS
+from compete.common.errors import DataError, require_columns
+from compete.common.io.paths import check_files
+from compete.common.data.labels import MultiLabelVocabulary
+from compete.common.io.tables import read_csv
+from compete.competitions.planet.tags import TAGS
 
 TRAIN_CSV = "train_v2.csv"
 TRAIN_DIR = "train-jpg"
@@ -65,8 +65,8 @@ def read_train(root) -> TrainSet:
 
 def read_test(root) -> TestSet:
     """Test rows in sample-submission order, each found in one of the two test folders."""
-    from common.submission import read_sample
-    from competitions.planet.format import FORMAT
+    from compete.common.submission import read_sample
+    from compete.competitions.planet.format import FORMAT
 
     root = Path(root)
     sample_path = root / SAMPLE_SUBMISSION

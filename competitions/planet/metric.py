@@ -1,6 +1,6 @@
 """The competition metric: mean over images of F2 between true and predicted tag sets."""
 
-from common.metrics import mean_fbeta
+from compete.common.evaluation.metrics import mean_fbeta
 
 BETA = 2.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from competitions.planet.tags import CLOUDY, TAGS, WEATHER_TAGS
+from compete.competitions.planet.tags import CLOUDY, TAGS, WEATHER_TAGS
 
 WEATHER_COLUMNS = np.array([TAGS.index(t) for t in WEATHER_TAGS])
 CLOUDY_COLUMN = TAGS.index(CLOUDY)

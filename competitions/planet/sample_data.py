@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from common.atomic import atomic_path, write_text
-from competitions.planet.tags import CLOUDY, TRAIN_TAG_COUNTS, WEATHER_TAGS
+from compete.common.io.atomic import atomic_path, write_text
+from compete.competitions.planet.tags import CLOUDY, TRAIN_TAG_COUNTS, WEATHER_TAGS
 
 # Weather shares: TRAIN_TAG_COUNTS of the four weather tags over their sum (40,478).
 WEATHER_P = np.array([TRAIN_TAG_COUNTS[w] for w in WEATHER_TAGS], dtype=float)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from common import augment
-from common.images import ImageDataset
+from compete.common.data import augment
+from compete.common.data.images import ImageDataset
 
 
 def _image(size=32):

@@ -5,10 +5,10 @@ import keras
 import numpy as np
 import pytest
 
-from common import backbones, finetune
-from common.backbones import get_spec, list_backbones, register_backbone
-from common.errors import DataError
-from common.models import build_image_classifier
+from compete.common.models import backbones, finetune
+from compete.common.models.backbones import get_spec, list_backbones, register_backbone
+from compete.common.errors import DataError
+from compete.common.models.classifier import build_image_classifier
 
 
 @pytest.mark.parametrize("name", list_backbones())
@@ -111,7 +111,7 @@ def test_saved_classifier_reloads_with_its_preprocessing(tmp_path):
 
 @pytest.mark.parametrize("mode, expected", [("unit", 1.0), ("tf", 1.0), ("caffe", 255 - 103.939)])
 def test_preprocessing_modes(mode, expected):
-    from common.models import Preprocess
+    from compete.common.models.classifier import Preprocess
 
     out = keras.ops.convert_to_numpy(Preprocess(mode)(np.full((1, 2, 2, 3), 255.0, "float32")))
     assert out[0, 0, 0, 0] == pytest.approx(expected, rel=1e-5)

@@ -4,10 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from common import finetune
-from common.backbones import get_spec, list_backbones
-from common.backbones.cifar import cifar_resnet
-from common.models import build_image_classifier
+from compete.common.models import finetune
+from compete.common.models.backbones import get_spec, list_backbones
+from compete.common.models.backbones.cifar import cifar_resnet
+from compete.common.models.classifier import build_image_classifier
 
 CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56"]
 

@@ -5,9 +5,9 @@ import inspect
 import numpy as np
 import pytest
 
-from common import blend
-from common.auc import roc_auc
-from common.folds import stratified_folds
+from compete.common.evaluation import ensemble as blend
+from compete.common.evaluation.metrics import roc_auc
+from compete.common.runs.folds import stratified_folds
 
 
 def _models(n=3000, seed=0):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from common import biastuning, classmetrics, confusion_image, stratify
+from compete.common.evaluation import biastuning, metrics as classmetrics, confusion_image
+from compete.common.runs import folds as stratify
 
 
 @pytest.mark.parametrize("seed", range(5))

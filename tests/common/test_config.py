@@ -3,8 +3,8 @@ import dataclasses
 
 import pytest
 
-from common import config
-from common.errors import DataError
+from compete.common import config
+from compete.common.errors import DataError
 
 
 @dataclasses.dataclass

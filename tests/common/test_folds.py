@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from common import folds
-from common.errors import DataError
+from compete.common.runs import folds
+from compete.common.errors import DataError
 
 
 def _labels(n=2000, seed=0):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from common import folds
+from compete.common.runs import folds
 
 
 def test_holdout_is_stratified_and_reproducible():

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from common.errors import DataError
-from common.hygiene import hamming, inspect, near_pairs, near_pairs_naive, phash
-from competitions.pictogram import sample_data
-from competitions.pictogram.classes import CLASSES, DOMAINS
+from compete.common.errors import DataError
+from compete.common.hygiene import hamming, inspect, near_pairs, near_pairs_naive, phash
+from compete.competitions.pictogram import sample_data
+from compete.competitions.pictogram.classes import CLASSES, DOMAINS
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_undecodable_image_names_the_file(tmp_path, sample):
 
 
 def test_group_ids_join_exact_and_near_groups_across_sets():
-    from common.hygiene import DuplicateReport
+    from compete.common.hygiene import DuplicateReport
 
     report = DuplicateReport(exact=[[1, 4]], near=[[4, 6], [2, 7]], near_distance=[1, 1],
                              split=np.array([0, 0, 0, 0, 0, 0, 0, 1]))
@@ -111,7 +111,7 @@ def test_group_ids_join_exact_and_near_groups_across_sets():
 
 
 def test_planted_duplicates_share_a_fold_when_kept(sample):
-    from common import stratify
+    from compete.common.runs import folds as stratify
 
     train, _ = _paths(sample)
     findings = inspect(train)

@@ -2,8 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from common import augment, images, tta
-from common.errors import DataError
+from compete.common.data import augment, images, tta
+from compete.common.errors import DataError
 
 
 @pytest.fixture

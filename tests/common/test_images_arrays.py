@@ -3,8 +3,8 @@
 import cv2
 import numpy as np
 
-from common.images import ImageDataset, as_source, is_array_source
-from common.predict import predict_files
+from compete.common.data.images import ImageDataset, as_source, is_array_source
+from compete.common.training.predict import predict_files
 
 
 def _images(n=10, size=32):

@@ -12,11 +12,11 @@ SCRIPT = textwrap.dedent("""
     import dataclasses, sys
     import cv2, numpy as np, keras
     assert keras.backend.backend() == "jax", keras.backend.backend()
-    from common import training
-    from common.config import ImageCVConfig
-    from common.images import ImageDataset
-    from common.models import build_image_classifier
-    from common.predict import predict_files
+    from compete.common.training import fitting as training
+    from compete.common.config import ImageCVConfig
+    from compete.common.data.images import ImageDataset
+    from compete.common.models.classifier import build_image_classifier
+    from compete.common.training.predict import predict_files
 
     root = sys.argv[1]
     rng = np.random.default_rng(0)

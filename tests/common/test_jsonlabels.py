@@ -5,9 +5,9 @@ import unicodedata
 
 import pytest
 
-from common import jsonlabels
-from common.errors import DataError
-from common.jsonlabels import KeyPaths, nfc, read_folder, read_label
+from compete.common.io import jsonlabels
+from compete.common.errors import DataError
+from compete.common.io.jsonlabels import KeyPaths, nfc, read_folder, read_label
 
 LABEL = "귀걸이"
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from common.errors import DataError
-from common.labels import ClassVocabulary, MultiLabelVocabulary
+from compete.common.errors import DataError
+from compete.common.data.labels import ClassVocabulary, MultiLabelVocabulary
 
 
 def test_multilabel_round_trip_in_vocabulary_order():

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from common.losses import CategoricalFocalLoss
+from compete.common.models.losses import CategoricalFocalLoss
 
 
 def reference(y, p, gamma, alpha=None):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import fbeta_score
 
-from common.metrics import fbeta_per_sample, mean_fbeta
+from compete.common.evaluation.metrics import fbeta_per_sample, mean_fbeta
 
 
 @pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from common import png
-from common.errors import DataError
+from compete.common.io import png
+from compete.common.errors import DataError
 
 
 def _write(path, image):

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from common.config import ImageCVConfig
-from common.errors import DataError
-from common.rundir import RunDir, default_name
+from compete.common.config import ImageCVConfig
+from compete.common.errors import DataError
+from compete.common.runs.rundir_REMOVED import RunDir, default_name
 
 
 def test_relative_and_absolute_data_paths_name_one_run(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.utils.class_weight import compute_class_weight
 
-from common import sampling
+from compete.common.data import sampling
 
 Y = np.array([0] * 50 + [1] * 20 + [2] * 5)
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from common import submission
-from common.errors import DataError
+from compete.common import submission
+from compete.common.errors import DataError
 
 FMT = submission.SubmissionFormat(columns=("image_name", "tags"), kind="tags", vocabulary=("clear", "primary", "road"))
 

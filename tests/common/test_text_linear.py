@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from common.auc import roc_auc
-from common.text.clean import clean, tokenize
-from common.text.linear import NBSVM, binary_nbsvm, nbsvm, tfidf_logreg
+from compete.common.evaluation.metrics import roc_auc
+from compete.common.text.clean import clean, tokenize
+from compete.common.text.linear import NBSVM, binary_nbsvm, nbsvm, tfidf_logreg
 
 
 def test_clean_removes_breaks_and_keeps_sentiment_marks():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from common.auc import roc_auc
-from common.text import recurrent
-from common.text.word2vec import WordVectors
+from compete.common.evaluation.metrics import roc_auc
+from compete.common.text import recurrent
+from compete.common.text.word2vec import WordVectors
 
 
 def test_truncate_keeps_start_or_end():

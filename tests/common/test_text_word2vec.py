@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from common.text import word2vec
-from common.text.clean import clean_all
+from compete.common.text import word2vec
+from compete.common.text.clean import clean_all
 
 
 def test_skipgram_pairs_within_window():
@@ -29,7 +29,7 @@ def test_unknown_method():
 
 @pytest.fixture(scope="module")
 def sample_tokens(tmp_path_factory):
-    from competitions.imdb import layout, sample_data
+    from compete.competitions.imdb import layout, sample_data
 
     root = sample_data.generate(tmp_path_factory.mktemp("w2v"), n_labeled=300, n_test=10, n_unlabeled=900)
     texts = layout.read_labeled(root).texts + layout.read_unlabeled(root).texts

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import fbeta_score
 
-from common import thresholds
+from compete.common.evaluation import thresholds
 
 
 def _f2(y, decisions):

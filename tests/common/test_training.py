@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common import training
-from common.config import ImageCVConfig
-from common.images import ImageDataset
-from common.models import build_image_classifier
+from compete.common.training import fitting as training
+from compete.common.config import ImageCVConfig
+from compete.common.data.images import ImageDataset
+from compete.common.models.classifier import build_image_classifier
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_stages():
 
 
 def test_two_stage_fine_tuning_from_a_weights_file(tmp_path, tiny_set):
-    from common.backbones import build_backbone
+    from compete.common.models.backbones import build_backbone
 
     paths, labels = tiny_set
     weights = tmp_path / "pre.weights.h5"

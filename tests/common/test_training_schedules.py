@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from common import training
+from compete.common.training import fitting as training
 
 
 def test_step_decay_divides_by_ten_at_half_and_three_quarters():

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score
 
-from common import submission
-from competitions.cifar10 import layout, sample_data
-from competitions.cifar10.classes import CLASSES, VOCABULARY
-from competitions.cifar10.format import FORMAT
-from competitions.cifar10.metric import accuracy_of
+from compete.common import submission
+from compete.competitions.cifar10 import layout, sample_data
+from compete.competitions.cifar10.classes import CLASSES, VOCABULARY
+from compete.competitions.cifar10.format import FORMAT
+from compete.competitions.cifar10.metric import accuracy_of
 
 
 def test_classes_in_batches_meta_order():

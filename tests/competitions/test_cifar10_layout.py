@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.errors import DataError
-from competitions.cifar10 import batches, layout, sample_data
-from competitions.cifar10.classes import CLASSES
+from compete.common.errors import DataError
+from compete.competitions.cifar10 import batches, layout, sample_data
+from compete.competitions.cifar10.classes import CLASSES
 
 
 @pytest.fixture(scope="module")

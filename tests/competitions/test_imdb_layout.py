@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common import quoted_tsv
-from common.errors import DataError
-from competitions.imdb import layout, sample_data
+from compete.common.io import quoted_tsv
+from compete.common.errors import DataError
+from compete.competitions.imdb import layout, sample_data
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "popcorn"
 HEADER = "id\tsentiment\treview\n"
@@ -28,7 +28,7 @@ def test_quoted_rows_with_escaped_quotes_tabs_and_breaks(tmp_path):
     assert reviews.texts[0] == 'A "great" film.<br /><br />\tReally.'
     assert reviews.texts[1] == 'Back\\slash and "bad"'
     assert reviews.labels.tolist() == [1, 0]
-    from common.text.clean import clean, strip_html
+    from compete.common.text.clean import clean, strip_html
     assert "<br" not in strip_html(reviews.texts[0])
     assert clean(reviews.texts[0]) == "a great film really"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, roc_auc_score
 
-from common.auc import average_ranks, roc_auc
-from competitions.imdb.metric import accuracy
+from compete.common.evaluation.metrics import average_ranks, roc_auc
+from compete.competitions.imdb.metric import accuracy
 
 
 @pytest.mark.parametrize("seed", range(5))

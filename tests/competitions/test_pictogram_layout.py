@@ -7,11 +7,11 @@ import unicodedata
 
 import pytest
 
-from common.errors import DataError
-from competitions.pictogram import layout, sample_data
-from competitions.pictogram.classes import CLASSES
-from competitions.pictogram.format import expected, submission_format
-from competitions.pictogram.rules import check_weights
+from compete.common.errors import DataError
+from compete.competitions.pictogram import layout, sample_data
+from compete.competitions.pictogram.classes import CLASSES
+from compete.competitions.pictogram.format import expected, submission_format
+from compete.competitions.pictogram.rules import check_weights
 
 SMALL = dict(n_max=6, n_min=3, n_eval_per_class=1, n_exact=1, n_near=1, n_overlap=1, n_photos=1)
 

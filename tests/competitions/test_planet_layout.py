@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import fbeta_score
 
-from common.errors import DataError
-from competitions.planet import layout
-from competitions.planet.metric import mean_f2
-from competitions.planet.rules import weather_forced
-from competitions.planet.tags import TAGS
+from compete.common.errors import DataError
+from compete.competitions.planet import layout
+from compete.competitions.planet.metric import mean_f2
+from compete.competitions.planet.rules import weather_forced
+from compete.competitions.planet.tags import TAGS
 
 
 @pytest.fixture

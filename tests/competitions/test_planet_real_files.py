@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.submission import read_sample
-from competitions.planet.format import FORMAT
-from competitions.planet.layout import VOCABULARY
-from competitions.planet.rules import weather_forced
-from competitions.planet.tags import TAGS, WEATHER_TAGS
+from compete.common.submission import read_sample
+from compete.competitions.planet.format import FORMAT
+from compete.competitions.planet.layout import VOCABULARY
+from compete.competitions.planet.rules import weather_forced
+from compete.competitions.planet.tags import TAGS, WEATHER_TAGS
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "planet"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real Planet files not found at {REAL}")

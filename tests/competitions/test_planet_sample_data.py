@@ -11,9 +11,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from competitions.planet import sample_data
-from competitions.planet.sample_data import generate, sample_tag_sets
-from competitions.planet.tags import CLOUDY, TAGS, TRAIN_ROWS, TRAIN_TAG_COUNTS, WEATHER_TAGS
+from compete.competitions.planet import sample_data
+from compete.competitions.planet.sample_data import generate, sample_tag_sets
+from compete.competitions.planet.tags import CLOUDY, TAGS, TRAIN_ROWS, TRAIN_TAG_COUNTS, WEATHER_TAGS
 
 SUBMISSION_TAGS = "primary clear agriculture road water"
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.submission import problems
-from competitions.cifar10 import batches, sample_data
-from competitions.cifar10.classes import CLASSES
-from competitions.cifar10.format import FORMAT
-from pipelines.cli import main
+from compete.common.submission import problems
+from compete.competitions.cifar10 import batches, sample_data
+from compete.competitions.cifar10.classes import CLASSES
+from compete.competitions.cifar10.format import FORMAT
+from compete.pipelines.cli import main
 
 TINY = ["--backbone", "tiny_cnn", "--epochs", "1", "--n-splits", "2", "--batch-size", "32", "--optimizer", "adam",
         "--learning-rate", "0.003", "--lr-schedule", "constant", "--run", "tiny"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.cli import main
+from compete.pipelines.cli import main
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "popcorn"
 TINY = ["--n-splits", "2", "--embedding-dim", "8", "--seq-len", "24", "--vocab-size", "300", "--rnn-units", "4",
@@ -17,7 +17,7 @@ TINY = ["--n-splits", "2", "--embedding-dim", "8", "--seq-len", "24", "--vocab-s
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    from competitions.imdb import sample_data
+    from compete.competitions.imdb import sample_data
 
     return sample_data.generate(tmp_path_factory.mktemp("popcorn"), n_labeled=240, n_test=60, n_unlabeled=300)
 
@@ -62,7 +62,7 @@ def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path,
 
 def test_review_id_is_never_a_feature(sample, tmp_path):
     """Shuffling which id goes with which review changes nothing in the OOF predictions."""
-    from pipelines.imdb import ImdbConfig, cross_validate
+    from compete.pipelines.imdb import ImdbConfig, cross_validate
 
     shuffled = tmp_path / "shuffled"
     shuffled.mkdir()
@@ -117,7 +117,7 @@ def test_unknown_model_is_rejected(sample, tmp_path, capsys):
 def test_real_data_tfidf_baseline_on_5000_reviews(tmp_path):
     if not REAL.is_dir():
         pytest.skip(f"real popcorn data not found at {REAL}")
-    from pipelines.imdb import ImdbConfig, cross_validate
+    from compete.pipelines.imdb import ImdbConfig, cross_validate
 
     cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr"], limit_train=5000, n_splits=5)
     result = cross_validate(cfg, log=lambda *_: None)

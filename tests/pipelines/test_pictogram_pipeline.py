@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from competitions.pictogram import sample_data
-from competitions.pictogram.classes import CLASSES
-from pipelines.cli import main
+from compete.competitions.pictogram import sample_data
+from compete.competitions.pictogram.classes import CLASSES
+from compete.pipelines.cli import main
 
 SMALL = dict(n_max=6, n_min=3, n_eval_per_class=1, n_exact=1, n_near=1, n_overlap=1, n_photos=1)
 TINY = ["--backbone", "camp_cnn_tiny", "--image-size", "32", "--epochs", "1", "--n-splits", "2", "--batch-size", "16"]
@@ -52,7 +52,7 @@ def test_submit_end_to_end_writes_a_valid_submission(sample, tmp_path, capsys):
 @pytest.mark.parametrize("mode, tuned, applied", [("auto", 0.8, False), ("auto", 0.95, True), ("on", 0.8, True),
                                                   ("off", 0.95, False)])
 def test_biases_are_applied_as_the_setting_and_the_honest_score_say(mode, tuned, applied):
-    from pipelines.pictogram import _use_biases
+    from compete.pipelines.pictogram import _use_biases
 
     lines = []
     assert _use_biases(mode, {"macro_f1": 0.9, "macro_f1_bias_tuned_held_out": tuned}, lines.append) is applied

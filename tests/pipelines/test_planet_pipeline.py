@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.submission import problems
-from competitions.planet.format import FORMAT
-from pipelines.cli import main
+from compete.common.submission import problems
+from compete.competitions.planet.format import FORMAT
+from compete.pipelines.cli import main
 
 TINY = ["--backbone", "tiny_cnn", "--weights", "none", "--image-size", "32", "--epochs", "2", "--n-splits", "3",
         "--tta", "2", "--batch-size", "32", "--run", "tiny"]
@@ -117,10 +117,10 @@ def test_check_reports_corrupt_training_images(planet_sample, tmp_path, capsys):
 
 
 def test_console_script_lists_backbones_and_fails_cleanly(tmp_path):
-    listing = subprocess.run([sys.executable, "-m", "pipelines.cli", "backbones"], capture_output=True, text=True)
+    listing = subprocess.run([sys.executable, "-m", "compete.pipelines.cli", "backbones"], capture_output=True, text=True)
     assert listing.returncode == 0
     for name in ("vgg16", "resnet50", "mobilenet_v2", "small_cnn"):
         assert name in listing.stdout
-    failed = subprocess.run([sys.executable, "-m", "pipelines.cli", "planet", "cv", "--data", str(tmp_path / "nope")],
+    failed = subprocess.run([sys.executable, "-m", "compete.pipelines.cli", "planet", "cv", "--data", str(tmp_path / "nope")],
                             capture_output=True, text=True)
     assert failed.returncode == 2 and "nope: data folder not found" in failed.stderr

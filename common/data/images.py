@@ -1,0 +1,201 @@
+"""Image input pipeline without TensorFlow: cv2 decode and resize, per-image augmentation,
+batches assembled by parallel workers through `keras.utils.PyDataset`."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import cv2
+import keras
+import numpy as np
+
+from compete.common.errors import DataError
+
+# Parallelism comes from the dataset's worker threads; cv2's own pool on top only oversubscribes the cores.
+cv2.setNumThreads(1)
+
+_TRAILERS = {b"\xff\xd8": (b"\xff\xd9",), b"\x89P": (b"IEND\xaeB`\x82",)}
+
+
+def decode(data: bytes, path="<bytes>") -> np.ndarray:
+    """Decode JPEG/PNG bytes to an RGB uint8 array; truncated or corrupt data raises DataError.
+
+    libjpeg fills a truncated JPEG with grey and only warns, so the end marker is checked too.
+    """
+    if not data:
+        raise DataError(path, "image file is empty")
+    trailers = _TRAILERS.get(data[:2])
+    if trailers is not None and not any(data.rstrip(b"\x00").endswith(t) for t in trailers):
+        raise DataError(path, "image file is truncated (no end-of-image marker)")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise DataError(path, "image cannot be decoded (corrupt or not an image)")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read(path, size: int | None = None) -> np.ndarray:
+    """Read one image as RGB uint8, resized to size x size when `size` is given."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise DataError(path, "image file is missing") from None
+    except OSError as error:
+        raise DataError(path, f"image file cannot be read: {error.strerror}") from None
+    image = decode(data, path)
+    if size is not None and image.shape[:2] != (size, size):
+        interpolation = cv2.INTER_AREA if image.shape[0] > size else cv2.INTER_LINEAR
+        image = cv2.resize(image, (size, size), interpolation=interpolation)
+    return image
+
+
+def is_array_source(source) -> bool:
+    """Whether `source` holds the images themselves, (N, H, W, 3) uint8, rather than file paths."""
+    return isinstance(source, np.ndarray) and source.dtype == np.uint8 and source.ndim == 4 and source.shape[-1] == 3
+
+
+def as_source(source):
+    """Index-ready image source: an in-memory image array as is, file paths as an object array."""
+    return source if is_array_source(source) else np.asarray(source, dtype=object)
+
+
+def mix_seed(*values: int) -> int:
+    """A well-mixed 31-bit seed from integers (splitmix64 steps): ~1 us, against ~20 us for SeedSequence."""
+    state = 0x9E3779B97F4A7C15
+    for value in values:
+        state = ((state ^ (value & 0xFFFFFFFFFFFFFFFF)) + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        state = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        state = ((state ^ (state >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        state ^= state >> 31
+    return state & 0x7FFFFFFF
+
+
+def default_workers() -> int:
+    """Decoding threads: one per core (cv2 releases the GIL while decoding)."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+class ImageDataset(keras.utils.PyDataset):
+    """Batches of images (and targets) read from files, for `model.fit` / `model.predict`.
+
+    Args:
+        paths: image files, or the images themselves as a (N, H, W, 3) uint8 array
+            (data sets shipped as arrays, e.g. pickled batches: nothing is written to disk).
+        targets: array indexed like `paths`, or None for prediction.
+        image_size: side of the square the images are resized to.
+        batch_size: images per batch (before TTA views multiply it).
+        augment: `augment(image, seed) -> image`, applied per image when training.
+        shuffle: reshuffle every epoch (seeded by `seed` and the epoch number).
+        views: TTA callables; each image yields len(views) consecutive rows.
+        on_error: "raise" (training) or "fallback" (prediction: a black image,
+            its index recorded in `failed`).
+        cache: keep decoded, resized images in memory after their first read.
+        workers: decoding threads (default: one per core).
+        batch_transform: `(images, targets, seed) -> (images, targets)` on whole batches (e.g. MixUp).
+    """
+
+    def __init__(self, paths, targets=None, *, image_size: int, batch_size: int = 32,
+                 augment: Callable | None = None, shuffle: bool = False, seed: int = 0,
+                 views: Sequence[Callable] | None = None, on_error: str = "raise",
+                 cache: bool = False, workers: int | None = None, max_queue_size: int = 8,
+                 batch_transform: Callable | None = None):
+        super().__init__(workers=default_workers() if workers is None else workers,
+                         use_multiprocessing=False, max_queue_size=max_queue_size)
+        self.paths = paths if is_array_source(paths) else [str(p) for p in paths]
+        self.targets = None if targets is None else np.asarray(targets)
+        if self.targets is not None and len(self.targets) != len(self.paths):
+            raise ValueError(f"{len(self.paths)} paths but {len(self.targets)} targets")
+        if on_error not in ("raise", "fallback"):
+            raise ValueError(f"on_error must be 'raise' or 'fallback', got {on_error!r}")
+        self.image_size, self.batch_size = image_size, batch_size
+        self.augment, self.shuffle, self.seed = augment, shuffle, seed
+        self.views = list(views) if views else None
+        self.on_error = on_error
+        self.batch_transform = batch_transform
+        self.failed: set[int] = set()
+        self._lock = threading.Lock()
+        if is_array_source(self.paths) and self.paths.shape[1:3] == (image_size, image_size):
+            cache = False  # already decoded at the right size
+        self._cache = np.zeros((len(self.paths), image_size, image_size, 3), np.uint8) if cache else None
+        self._cached = np.zeros(len(self.paths), bool) if cache else None
+        self.epoch = 0
+        self._order = self._make_order()
+
+    def _make_order(self) -> np.ndarray:
+        if not self.shuffle:
+            return np.arange(len(self.paths))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.paths))
+
+    @property
+    def num_batches(self) -> int:
+        return (len(self.paths) + self.batch_size - 1) // self.batch_size
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self._order = self._make_order()
+
+    def _load(self, index: int) -> np.ndarray:
+        if self._cache is not None and self._cached[index]:
+            return self._cache[index]
+        try:
+            image = self._read(index)
+        except DataError:
+            if self.on_error != "fallback":
+                raise
+            with self._lock:
+                self.failed.add(index)
+            return np.zeros((self.image_size, self.image_size, 3), np.uint8)
+        if self._cache is not None:
+            self._cache[index] = image
+            self._cached[index] = True
+        return image
+
+    def _read(self, index: int) -> np.ndarray:
+        if not isinstance(self.paths, np.ndarray):
+            return read(self.paths[index], self.image_size)
+        image = self.paths[index]
+        if image.shape[:2] != (self.image_size, self.image_size):
+            interpolation = cv2.INTER_AREA if image.shape[0] > self.image_size else cv2.INTER_LINEAR
+            image = cv2.resize(image, (self.image_size, self.image_size), interpolation=interpolation)
+        return image
+
+    def __getitem__(self, batch: int):
+        indices = self._order[batch * self.batch_size:(batch + 1) * self.batch_size]
+        images = []
+        for index in indices:
+            image = self._load(int(index))
+            if self.augment is not None:
+                # Seeded per (run seed, epoch, image): the same images whichever thread draws them.
+                image = self.augment(image, mix_seed(self.seed, self.epoch, int(index)))
+            if self.views:
+                images.extend(view(image) for view in self.views)
+            else:
+                images.append(image)
+        x = np.ascontiguousarray(np.stack(images), dtype=np.float32)
+        if self.targets is None:
+            return (x,)
+        y = self.targets[indices]
+        if self.batch_transform is not None:
+            x, y = self.batch_transform(x, y, mix_seed(self.seed, self.epoch, batch))
+        return x, y
+
+
+def find_unreadable(paths: Sequence, workers: int | None = None) -> list[tuple[str, str]]:
+    """Decode every file in parallel; (path, problem) for each that is missing, truncated or corrupt."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def probe(path):
+        try:
+            read(path)
+        except DataError as error:
+            return str(path), error.problem
+        return None
+
+    with ThreadPoolExecutor(workers or default_workers()) as pool:
+        return [r for r in pool.map(probe, paths, chunksize=64) if r is not None]

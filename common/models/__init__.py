@@ -1,0 +1,1 @@
+"""Models: the backbone registry, the image classifier built on it, fine-tuning modes and losses."""

@@ -1,0 +1,111 @@
+"""Backbone registry: a decorator, a spec per backbone, and one `build` door in (timm-style)."""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from compete.common.errors import DataError
+
+PREPROCESSING_MODES = ("unit", "tf", "caffe", "torch")
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """What travels with a backbone.
+
+    Args:
+        name: registry name.
+        factory: `factory(input_shape, weights) -> keras.Model` mapping preprocessed
+            images to a feature map; `weights` is "imagenet" or None.
+        preprocessing: how raw 0-255 RGB pixels are scaled for it (see PREPROCESSING_MODES).
+        blocks: layer-name prefixes of its blocks, input to output; `partial`
+            fine-tuning unfreezes the last N.
+        pretrained: whether `weights="imagenet"` is available.
+        min_size: smallest input side the architecture accepts.
+        description: one line for `compete backbones`.
+    """
+
+    name: str
+    factory: Callable
+    preprocessing: str = "unit"
+    blocks: tuple[str, ...] = ()
+    pretrained: bool = False
+    min_size: int = 1
+    description: str = ""
+
+
+_REGISTRY: dict[str, BackboneSpec] = {}
+
+
+def register_backbone(name: str | None = None, **spec_fields):
+    """Decorator registering `factory(input_shape, weights)` as a backbone.
+
+    Example:
+        >>> @register_backbone("my_net", preprocessing="tf", blocks=("b1", "b2"))
+        ... def my_net(input_shape, weights=None): ...
+    """
+    def wrap(factory):
+        key = name or factory.__name__
+        if spec_fields.get("preprocessing", "unit") not in PREPROCESSING_MODES:
+            raise ValueError(f"preprocessing must be one of {PREPROCESSING_MODES}")
+        _REGISTRY[key] = BackboneSpec(name=key, factory=factory, **spec_fields)
+        factory.backbone_spec = _REGISTRY[key]
+        return factory
+    return wrap
+
+
+def list_backbones(pattern: str = "*") -> list[str]:
+    """Registered names matching a shell-style pattern, sorted."""
+    return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
+
+
+def get_spec(name: str) -> BackboneSpec:
+    """The spec for a registered name or a `package.module:factory` reference."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if ":" in name:
+        return _import_reference(name)
+    raise ValueError(f"Unknown backbone {name!r}; available: {', '.join(list_backbones())} "
+                     "(or pass package.module:factory)")
+
+
+def _import_reference(reference: str) -> BackboneSpec:
+    module_name, _, attribute = reference.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"cannot import backbone module {module_name!r}: {error}") from None
+    factory = getattr(module, attribute, None)
+    if factory is None:
+        raise ValueError(f"module {module_name!r} has no attribute {attribute!r}")
+    spec = getattr(factory, "backbone_spec", None)
+    return spec if spec is not None else BackboneSpec(name=reference, factory=factory,
+                                                       description=f"from {reference}")
+
+
+def build_backbone(name: str, input_shape, weights: str | None = None):
+    """Build the feature extractor; `weights` is "imagenet", a local weights file, or None."""
+    import keras
+
+    spec = get_spec(name)
+    if input_shape[0] < spec.min_size:
+        raise ValueError(f"backbone {spec.name!r} needs inputs of at least {spec.min_size} px, got {input_shape[0]}")
+    if weights in (None, "none", "None", ""):
+        return spec.factory(input_shape=tuple(input_shape), weights=None)
+    if weights == "imagenet":
+        if not spec.pretrained:
+            raise ValueError(f"backbone {spec.name!r} has no ImageNet weights; use weights=None or a file")
+        return spec.factory(input_shape=tuple(input_shape), weights="imagenet")
+    path = Path(weights)
+    if not path.is_file():
+        raise DataError(path, "weights file not found")
+    model = spec.factory(input_shape=tuple(input_shape), weights=None)
+    try:
+        model.load_weights(path)
+    except (ValueError, OSError) as error:
+        raise DataError(path, f"weights do not fit backbone {spec.name!r}: {error}") from None
+    return model
