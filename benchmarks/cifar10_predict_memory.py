@@ -1,4 +1,4 @@
-"""Peak memory of streaming prediction (common.predict.predict_files, flip TTA) over 10,000 vs 100,000
+"""Peak memory of streaming prediction (compete.common.training.predict.predict_files, flip TTA) over 10,000 vs 100,000
 generated 32 px test PNGs, each size in a fresh subprocess (peak RSS from getrusage). A tiny model is
 enough: the point is that memory does not grow with the number of images. PNGs go to /tmp."""
 

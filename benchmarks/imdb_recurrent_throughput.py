@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     from compete.common.text.clean import clean_all
-    from compete.common.text.recurrent import RecurrentClassifier
+    from compete.common.text.recurrent import RecurrentClassifier, truncate, vectorize
     from compete.competitions.imdb import layout, sample_data
     from compete.pipelines.imdb import ImdbConfig
 
@@ -47,8 +47,6 @@ def main() -> None:
     model.fit(texts, y)  # first epoch: vectoriser, graph tracing and one pass
     first = time.perf_counter() - started
     started = time.perf_counter()
-    from compete.common.text.recurrent import truncate, vectorize
-
     ids = vectorize(model.vectorizer_, truncate(texts, args.seq_len, model.keep))
     model.model_.fit(ids, y.astype("float32"), batch_size=args.batch_size, epochs=1, verbose=0)
     train_rate = len(texts) / (time.perf_counter() - started)

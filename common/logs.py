@@ -8,13 +8,24 @@ import sys
 logger = logging.getLogger("compete")
 
 
+class _Stdout(logging.StreamHandler):
+    """Writes to whatever `sys.stdout` is at each message (so redirection and test capture see it)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def setup(level: int = logging.INFO) -> None:
     """Print `compete` messages (plain, no prefix) on stdout; idempotent."""
     logger.setLevel(level)
-    if not any(getattr(h, "_compete_console", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+    if not any(isinstance(h, _Stdout) for h in logger.handlers):
+        handler = _Stdout()
         handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._compete_console = True
         logger.addHandler(handler)
     logger.propagate = False
 

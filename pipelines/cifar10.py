@@ -1,9 +1,9 @@
 """CIFAR-10 — 10 classes of 32x32 photos, accuracy.
 
-Recipe: stratified K-fold (or one stratified holdout) -> per seed and fold, train a
+Recipe: stratified K-fold (or one stratified holdout) -> per unit (seed, fold), train a
 CIFAR CNN from scratch (or fine-tune any backbone at an upscaled size) with
-pad-crop / flip / Cutout / MixUp / CutMix -> OOF and test predictions with flip TTA
--> OOF accuracy per fold, per seed and of the seed ensemble -> `id,label` in numeric id order.
+pad-crop / flip / Cutout / MixUp / CutMix -> validation and test predictions with flip TTA
+-> OOF accuracy per unit, per seed and of the seed ensemble -> `id,label` in numeric id order.
 Reads the Kaggle layout (PNG files) or the python batches (arrays in memory).
 """
 
@@ -12,21 +12,22 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from compete.common.io import atomic
-from compete.common.runs import folds
-from compete.common import submission
+from compete.common import config, submission
 from compete.common.config import ImageCVConfig
 from compete.common.errors import DataError
-from compete.common.runs.rundir_REMOVED import RunDir
+from compete.common.logs import logger
+from compete.common.runs import artefacts
+from compete.common.runs.run import Run
+from compete.common.runs.session import Session
 from compete.competitions.cifar10 import layout, sample_data
 from compete.competitions.cifar10.classes import CLASSES, VOCABULARY
 from compete.competitions.cifar10.format import FORMAT, KAGGLE_SLUG
 from compete.competitions.cifar10.metric import accuracy_of
-from compete.common.submission import kaggle_command
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "cifar10"
@@ -44,7 +45,6 @@ class Cifar10Config(ImageCVConfig):
     learning_rate: float = 0.1
     lr_schedule: str = "onecycle"
     optimizer: str = "sgd"
-    momentum: float = 0.9
     patience: int = 30
     dropout: float = 0.0
     augment: list[str] = dataclasses.field(default_factory=lambda: ["pad_crop", "hflip"])
@@ -54,6 +54,9 @@ class Cifar10Config(ImageCVConfig):
     holdout: float = 0.0
     tta: int = 2
     layout: str = "auto"
+
+    # The holdout and the layout choose and read rows, and the rows are already in every unit's key.
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = ImageCVConfig.NOT_UNIT_SETTINGS | {"holdout", "layout"}
 
 
 DEMO = dict(backbone="deep_cnn", weights=None, batch_size=64, epochs=6, patience=6, optimizer="adam",
@@ -66,17 +69,40 @@ class CVResult:
     scores: dict
     oof: np.ndarray
     test: np.ndarray | None
+    test_ids: np.ndarray | None
     test_set: layout.TestSet | None
     failed_test: list[int]
 
 
-def cross_validate(cfg: Cifar10Config, log=print) -> CVResult:
-    """K-fold (or holdout) train/predict, resuming finished folds; OOF accuracy per fold, seed and ensemble."""
-    from compete.common.runs import cv_REMOVED as cv
-    from compete.common.data.images import find_unreadable
-    from compete.common.models.classifier import build_image_classifier
+def _check_settings(cfg: Cifar10Config):
+    """Unknown names and out-of-range values fail before anything is read or written; returns the batch transform."""
+    from compete.common.data import augment, tta
+    from compete.common.models.backbones import get_spec
 
-    mixer = _check_settings(cfg)
+    get_spec(cfg.backbone)
+    augment.build(cfg.augment)
+    config.fit_options(cfg)  # unknown optimizer, lr_schedule or fine_tune
+    tta.views(cfg.tta)
+    if cfg.layout not in layout.LAYOUTS:
+        raise ValueError(f"Unknown layout {cfg.layout!r}; available: {', '.join(layout.LAYOUTS)}")
+    if not 0 <= cfg.label_smoothing < 1:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}")
+    if cfg.mix and not cfg.mix_alpha > 0:
+        raise ValueError(f"mix_alpha must be positive, got {cfg.mix_alpha}")
+    if not 0 <= cfg.holdout < 1:
+        raise ValueError(f"holdout must be a fraction in (0, 1), or 0 for K-fold; got {cfg.holdout}")
+    if not cfg.holdout and cfg.n_splits < 2:
+        raise ValueError(f"n_splits must be at least 2 (or use --holdout), got {cfg.n_splits}")
+    if not cfg.seeds:
+        raise ValueError("seeds must name at least one seed")
+    return augment.build_batch_transform(cfg.mix, cfg.mix_alpha)
+
+
+def _data(cfg: Cifar10Config, need_test: bool):
+    """The training and (when the download has them) test images as the engine's rows, and the test set."""
+    from compete.common.data.images import find_unreadable
+    from compete.common.training.image_learner import image_split
+
     train = layout.read_train(cfg.data, cfg.layout)
     if cfg.limit_train:
         train = train.head(cfg.limit_train)
@@ -87,103 +113,143 @@ def cross_validate(cfg: Cifar10Config, log=print) -> CVResult:
                                        f"{', '.join(Path(p).name for p, _ in bad[:5])})")
     test = layout.read_test(cfg.data, cfg.layout)
     if test is None:
-        log(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
-    run = RunDir(cfg.runs_dir, COMPETITION, cfg)
-    run.record_config(cfg)
-    split = f"a stratified {cfg.holdout:.0%} holdout" if cfg.holdout else f"{cfg.n_splits} folds"
-    log(f"run {run.path}: {len(train.ids)} training images ({'arrays' if train.in_memory else 'files'}), "
-        f"{0 if test is None else len(test.ids)} test images, {split} x {len(cfg.seeds)} seed(s), "
-        f"{cfg.backbone} at {cfg.image_size}px")
+        if need_test:
+            raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
+        logger.info(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
+    cache = config.digest_cache(cfg)
+    targets = np.eye(len(CLASSES), dtype=np.float32)[train.labels]
+    return (train, image_split(train.ids, train.images, targets, cache),
+            test, None if test is None else image_split(test.ids, test.images, None, cache))
 
-    def folds_for_seed(seed):
-        # K-fold: each seed reshuffles the folds. Holdout: one split for all seeds, so their ensemble is scored on it.
-        make = (lambda: folds.stratified_holdout(train.labels, cfg.holdout, cfg.seeds[0])) if cfg.holdout else \
-            (lambda: folds.stratified_folds(train.labels, cfg.n_splits, seed))
-        return folds.load_or_create(run.path / f"seed{seed}" / "folds.csv", train.ids, make)
+
+def _learner(cfg: Cifar10Config, prior: np.ndarray, mixer):
+    import keras
+
+    from compete.common.models.classifier import build_image_classifier
 
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, len(CLASSES), "softmax", cfg.weights, cfg.dropout)
 
-    import keras
+    return config.image_learner(cfg, build_model,
+                                loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+                                metrics=["accuracy"], fallback=prior, batch_transform=mixer)
 
-    targets = np.eye(len(CLASSES), dtype=np.float32)[train.labels]
-    prior = targets.mean(axis=0)
-    out = cv.run(run, dataclasses.replace(cfg, n_splits=1) if cfg.holdout else cfg, paths=train.images,
-                 targets=targets, folds_for_seed=folds_for_seed, test_paths=None if test is None else test.images,
-                 build_model=build_model, loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-                 metrics=["accuracy"], score=accuracy_of, fallback=prior,
-                 batch_transform=mixer, log=log)
-    scored = folds_for_seed(cfg.seeds[0]) >= 0
-    scores = {
-        "oof_accuracy": accuracy_of(train.labels[scored], out.oof[scored]),
-        "oof_accuracy_single_seeds": [accuracy_of(train.labels[scored], o[scored]) for o in out.oof_by_seed],
+
+def _fold_maker(cfg: Cifar10Config, labels: np.ndarray, seed: int, folds: dict):
+    """`make(rows)` for seed `seed`: K-fold reshuffled per seed, or one holdout shared by every seed.
+
+    The holdout is made with the first seed; later seeds copy the first seed's column (as saved
+    in the run), so the seed ensemble is scored on the rows each seed held out.
+    """
+    from compete.common.runs.folds import stratified_folds, stratified_holdout
+
+    first = cfg.seeds[0]
+    if not cfg.holdout:
+        return lambda rows: stratified_folds(labels[rows], cfg.n_splits, seed)
+    if seed != first:
+        return lambda rows: folds[first][rows]
+    return lambda rows: stratified_holdout(labels[rows], cfg.holdout, first)
+
+
+def cross_validate(cfg: Cifar10Config, units=None, wait: bool = False, train_units: bool = True,
+                   need_test: bool = False) -> CVResult | None:
+    """Train the units not done yet (all, or just `units`), then score OOF accuracy per unit, seed and ensemble."""
+    from compete.common.runs.engine import Engine
+
+    mixer = _check_settings(cfg)
+    data, train, test_set, test = _data(cfg, need_test)
+    learner = _learner(cfg, train.targets.mean(axis=0), mixer)
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    with Session(run, units, wait) as session:
+        split = (f"a stratified {cfg.holdout:.0%} holdout (made with seed {cfg.seeds[0]}, shared by every seed)"
+                 if cfg.holdout else f"{cfg.n_splits} folds")
+        logger.info(f"run {run.path}: {len(train)} training images ({'arrays' if data.in_memory else 'files'}), "
+                    f"{0 if test is None else len(test)} test images, {split} x {len(cfg.seeds)} seed(s), "
+                    f"{cfg.backbone} at {cfg.image_size}px")
+        folds: dict[int, np.ndarray] = {}
+        for seed in cfg.seeds:
+            spec = {"holdout": cfg.holdout, "made_with_seed": cfg.seeds[0]} if cfg.holdout else \
+                {"stratified_folds": cfg.n_splits}
+            folds[seed] = session.fold_column(seed, train.ids, _fold_maker(cfg, data.labels, seed, folds), spec)
+        done = session.execute(Engine(run, learner, train, test, folds), train=train_units)
+        if done is None:
+            return None
+        out = done[0]
+        scores = _score(data.labels, out, folds)
+        if test is not None and test_set.labels is not None:
+            scores["test_batch_accuracy"] = accuracy_of(test_set.labels, out.test)
+        failed = sorted(int(i) for i in out.failed_test)
+        artefacts.save(run.path, out, train, test, folds)
+        artefacts.write_outputs(run, config.to_dict(cfg), {**scores, "unreadable_test_images": failed})
+        _report(scores, failed, data.in_memory)  # inside the session, so the run's log.txt has it too
+    return CVResult(run.path, scores, out.oof, out.test, None if test is None else test.ids, test_set, failed)
+
+
+def assemble(cfg: Cifar10Config, wait: bool = False) -> CVResult:
+    """Combine the finished units (trained by `cv` or `cv --unit`) and score them; trains nothing."""
+    return cross_validate(cfg, wait=wait, train_units=False)
+
+
+def _score(labels: np.ndarray, out, folds: dict) -> dict:
+    """Accuracy on the rows every seed validated on: of the seed ensemble, of each seed, and of each unit."""
+    scored = out.scored
+    units = []
+    for summary in out.units:
+        rows = folds[summary["seed"]] == summary["fold"]
+        pred = out.oof_by_seed[out.seeds.index(summary["seed"])][rows]
+        units.append({**summary, "oof_accuracy": accuracy_of(labels[rows], pred)})
+    return {
+        "oof_accuracy": accuracy_of(labels[scored], out.oof[scored]),
+        "oof_accuracy_single_seeds": [accuracy_of(labels[scored], o[scored]) for o in out.oof_by_seed],
+        "seeds": list(out.seeds),
         "rows_scored": int(scored.sum()),
+        "units": units,
     }
-    if test is not None and test.labels is not None:
-        scores["test_batch_accuracy"] = accuracy_of(test.labels, out.test)
-    failed = [] if test is None else [int(test.ids[i]) for i in out.failed_test]
-    atomic.save_npy(run.path / "oof.npy", out.oof)
-    if out.test is not None:
-        atomic.save_npy(run.path / "test.npy", out.test)
-    atomic.write_json(run.path / "scores.json", {**scores, "folds": out.fold_scores, "unreadable_test_images": failed})
-    _report(scores, out.fold_scores, failed, test, log)
-    return CVResult(run.path, scores, out.oof, out.test, test, failed)
 
 
-def _check_settings(cfg):
-    """Unknown names fail before anything is read or written; returns the batch transform (or None)."""
-    from compete.common.data import augment
-    from compete.common.training import fitting as training
-    from compete.common.models.backbones import get_spec
-
-    get_spec(cfg.backbone)
-    augment.build(cfg.augment)
-    training.make_optimizer(cfg, cfg.learning_rate)
-    if cfg.lr_schedule not in training.SCHEDULES:
-        raise ValueError(f"Unknown lr_schedule {cfg.lr_schedule!r}; available: {', '.join(training.SCHEDULES)}")
-    if not 0 <= cfg.label_smoothing < 1:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}")
-    return augment.build_batch_transform(cfg.mix, cfg.mix_alpha)
-
-
-def _report(scores, fold_scores, failed, test, log):
-    for row in fold_scores:
-        log(f"  seed {row['seed']} fold {row['fold']}: OOF accuracy {row['score']:.4f}")
-    for seed_no, value in enumerate(scores["oof_accuracy_single_seeds"]):
-        log(f"  seed #{seed_no} alone: OOF accuracy {value:.4f}")
-    what = "seed ensemble" if len(scores["oof_accuracy_single_seeds"]) > 1 else "CV"
+def _report(scores: dict, failed: list[int], in_memory: bool) -> None:
+    log = logger.info
+    for unit in scores["units"]:
+        log(f"  seed {unit['seed']} fold {unit['fold']}: OOF accuracy {unit['oof_accuracy']:.4f} "
+            f"on {unit['n_valid']} images")
+    singles = scores["oof_accuracy_single_seeds"]
+    if len(singles) > 1:
+        for seed, value in zip(scores["seeds"], singles):
+            log(f"  seed {seed} alone: OOF accuracy {value:.4f}")
+    what = "seed ensemble" if len(singles) > 1 else "CV"
     log(f"{what} OOF accuracy {scores['oof_accuracy']:.4f} over {scores['rows_scored']} images")
     if "test_batch_accuracy" in scores:
         log(f"test_batch accuracy {scores['test_batch_accuracy']:.4f}")
     if failed:
-        log(f"{len(failed)} test image(s) could not be read and were given the training prior: "
-            f"{[f'{i}{layout.EXTENSION}' for i in failed[:10]]}" + (" ..." if len(failed) > 10 else ""))
+        names = [f"{i}{layout.EXTENSION}" if not in_memory else str(i) for i in failed[:10]]
+        log(f"{len(failed)} test image(s) could not be read and were given the training prior: {names}"
+            + (" ..." if len(failed) > 10 else ""))
 
 
-def submit(cfg: Cifar10Config, log=print) -> Path:
-    """Cross-validate (reusing finished folds), then write submissions/cifar10/<run>.csv, checked, in numeric id order."""
-    result = cross_validate(cfg, log)
+def submit(cfg: Cifar10Config, wait: bool = False) -> Path:
+    """Train what is missing, assemble, then write submissions/cifar10/<run>.csv, checked, in numeric id order."""
+    result = cross_validate(cfg, wait=wait, need_test=True)
     test = result.test_set
-    if test is None:
-        raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
-    frame = pd.DataFrame({"id": test.ids.astype(str), "label": VOCABULARY.decode(result.test.argmax(axis=1))})
+    frame = pd.DataFrame({"id": result.test_ids, "label": VOCABULARY.decode(result.test.argmax(axis=1))})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
     submission.write(frame, path, test.sample, FORMAT)
-    log(f"submission written and checked: {path} ({len(frame)} rows, ids {test.ids[0]}..{test.ids[-1]} in numeric order)")
+    logger.info(f"submission written and checked: {path} ({len(frame)} rows, ids {test.ids[0]}..{test.ids[-1]} "
+                "in numeric order)")
     accuracy = result.scores["oof_accuracy"]
-    log(f"CV accuracy {accuracy:.4f}")
+    logger.info(f"CV accuracy {accuracy:.4f}")
     if test.labels is not None:
-        log(f"(python batches: the test_batch is not Kaggle's test set; its accuracy is "
-            f"{result.scores['test_batch_accuracy']:.4f})")
+        logger.info(f"(python batches: the test_batch is not Kaggle's test set; its accuracy is "
+                    f"{result.scores['test_batch_accuracy']:.4f})")
     else:
-        log(kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV accuracy {accuracy:.4f}"))
+        logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV accuracy {accuracy:.4f}"))
     return path
 
 
-def check(cfg: Cifar10Config, log=print) -> dict:
+def check(cfg: Cifar10Config) -> dict:
     """Validate a download without training: layout, labels, image sizes, every image decodes."""
     from compete.common.data.images import find_unreadable
 
+    log = logger.info
     kind = layout.detect(cfg.data, cfg.layout)
     train = layout.read_train(cfg.data, cfg.layout)
     counts = np.bincount(train.labels, minlength=len(CLASSES))
@@ -197,7 +263,8 @@ def check(cfg: Cifar10Config, log=print) -> dict:
         bad_train = find_unreadable(train.images)
         if bad_train:
             details = "; ".join(f"{p}: {why}" for p, why in bad_train[:5])
-            raise DataError(Path(cfg.data) / layout.TRAIN_DIR, f"{len(bad_train)} training image(s) unreadable: {details}")
+            raise DataError(Path(cfg.data) / layout.TRAIN_DIR,
+                            f"{len(bad_train)} training image(s) unreadable: {details}")
         if test is not None:
             bad_test = find_unreadable(test.images)
     for path, problem in bad_test:
@@ -210,6 +277,6 @@ def check(cfg: Cifar10Config, log=print) -> dict:
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=Cifar10Config,
-    actions={"cv": cross_validate, "submit": submit, "check": check},
+    actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
     sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
     demo=DEMO, summary="CIFAR-10 (10 classes of 32x32 photos, accuracy; Kaggle layout or python batches)"))

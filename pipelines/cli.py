@@ -88,6 +88,7 @@ def _units(values):
 
 def _dispatch(args, pipelines) -> int:
     from compete.common import config
+    from compete.common.runs.run import check_name
 
     if args.command == "backbones":
         return _list_backbones(args.pattern, args.modules)
@@ -110,6 +111,8 @@ def _dispatch(args, pipelines) -> int:
     cfg = config.resolve(pipeline.config, args.config, overrides)
     if not cfg.data:
         raise DataError(None, "--data is required (the competition's download folder)")
+    if getattr(cfg, "run", ""):
+        check_name(cfg.run)
     pipeline.actions[args.action](cfg, **control)
     return 0
 

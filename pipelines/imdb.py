@@ -1,17 +1,19 @@
 """Bag of Words Meets Bags of Popcorn (IMDB reviews) — binary sentiment, ROC AUC.
 
-Recipe: stratified folds -> per model (TF-IDF + logistic regression, NB-SVM, averaged
-word2vec vectors, bidirectional LSTM/GRU) and fold, fit on the other folds and predict the
-held-out reviews and the test reviews -> blend the models with weights fit on the OOF
+Recipe: stratified folds per seed -> per model (TF-IDF + logistic regression, NB-SVM,
+averaged word2vec vectors, bidirectional LSTM/GRU) and unit (seed, fold), fit on the
+other folds and predict the held-out reviews and the test reviews -> each model's OOF
+averaged over seeds (the seed ensemble) -> blend the models with weights fit on the OOF
 predictions only (scored with weights fit out of fold) -> write the checked submission.
 The review id (whose suffix is the star rating) is never a feature.
+
+Every model is one engine over the run's fold columns, with its own folder
+`models/<name>-<hash of its settings>`, so changing one model's settings retrains only it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,24 +21,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compete.common.io import atomic
-from compete.common.evaluation import ensemble as blend
-from compete.common.runs import folds, oof_REMOVED as oof
 from compete.common import submission
 from compete.common.config import to_dict
 from compete.common.errors import DataError
-from compete.common.runs.rundir_REMOVED import RunDir, identity
+from compete.common.evaluation import ensemble
+from compete.common.io import atomic
+from compete.common.logs import logger
+from compete.common.runs import artefacts, fingerprint
+from compete.common.runs.engine import Split
+from compete.common.runs.fingerprint import digest
+from compete.common.runs.run import Run
+from compete.common.runs.session import Session
 from compete.common.text.clean import clean_all
 from compete.competitions.imdb import layout, sample_data
 from compete.competitions.imdb.format import FORMAT, KAGGLE_SLUG
 from compete.competitions.imdb.metric import accuracy, roc_auc
-from compete.common.submission import kaggle_command
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
+MODELS = ("tfidf_lr", "nbsvm", "w2v_avg", "lstm", "gru")
 LINEAR = ("ngram_max", "min_df")
 WORD2VEC = ("w2v_method", "embedding_dim", "w2v_window", "w2v_negatives", "w2v_min_count", "w2v_max_words",
-            "w2v_subsample", "w2v_epochs", "w2v_batch_size", "w2v_learning_rate", "w2v_max_reviews")
+            "w2v_subsample", "w2v_epochs", "w2v_batch_size", "w2v_learning_rate", "w2v_max_reviews", "w2v_seed")
 RECURRENT = ("seq_len", "vocab_size", "embedding_dim", "rnn_units", "rnn_dropout", "rnn_epochs", "rnn_batch_size",
              "rnn_learning_rate", "rnn_keep", "rnn_init")
 
@@ -52,7 +58,7 @@ class ImdbConfig:
     models: list[str] = dataclasses.field(default_factory=lambda: ["tfidf_lr", "nbsvm", "w2v_avg", "lstm"])
     blend: str = "auc"
     n_splits: int = 5
-    seed: int = 0
+    seeds: list[int] = dataclasses.field(default_factory=lambda: [0])
     limit_train: int = 0
     ngram_max: int = 2
     min_df: int = 2
@@ -79,14 +85,15 @@ class ImdbConfig:
     w2v_batch_size: int = 2048
     w2v_learning_rate: float = 5e-3
     w2v_max_reviews: int = 20000
+    w2v_seed: int = 0
     neighbours: list[str] = dataclasses.field(default_factory=lambda: ["great", "awful", "boring", "funny", "actor", "movie"])
 
-    def training_key(self) -> dict:
-        """What the run (its folds) depends on; each model's own settings name its subfolder instead."""
-        return {k: getattr(self, k) for k in ("data", "n_splits", "seed", "limit_train")}
+    def split_settings(self) -> dict:
+        """What the run's fold columns depend on besides the seeds and the ids (the data folder names the run)."""
+        return {"n_splits": self.n_splits, "limit_train": self.limit_train}
 
     def run_prefix(self) -> str:
-        return f"{self.n_splits}fold-seed{self.seed}" + (f"-first{self.limit_train}" if self.limit_train else "")
+        return f"{self.n_splits}fold" + (f"-first{self.limit_train}" if self.limit_train else "")
 
 
 DEMO = dict(models=["tfidf_lr", "nbsvm", "w2v_avg", "lstm"], n_splits=3, embedding_dim=24, seq_len=48,
@@ -95,8 +102,14 @@ DEMO = dict(models=["tfidf_lr", "nbsvm", "w2v_avg", "lstm"], n_splits=3, embeddi
             neighbours=["movie", "friday", "brother", "great"], run="demo")
 
 
-def _hash(values: dict) -> str:
-    return hashlib.sha1(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:8]
+def default_run_name(cfg: ImdbConfig) -> str:
+    """Readable and stable: the split, then a hash of the split settings and the data folder.
+
+    Neither the seeds nor any model's settings are in it: `--seeds 0,1` after `--seeds 0`
+    adds seed 1's units, and each model keeps its own folder inside the run.
+    """
+    key = {**cfg.split_settings(), "data": str(Path(cfg.data).resolve())}
+    return f"{cfg.run_prefix()}-{digest(key)[:8]}"
 
 
 def _settings(cfg, names) -> dict:
@@ -104,112 +117,163 @@ def _settings(cfg, names) -> dict:
 
 
 def _model_settings(cfg: ImdbConfig, name: str) -> dict:
-    """The settings one model's predictions depend on (its folder name hashes them with the run's)."""
+    """The settings one model depends on; their hash names the model's folder in the run."""
     linear = {"tfidf_lr": ("tfidf_c",), "nbsvm": ("nbsvm_c",)}
     if name in linear:
-        return _settings(cfg, LINEAR + linear[name])
+        return {"model": name, **_settings(cfg, LINEAR + linear[name])}
     if name == "w2v_avg":
-        return _settings(cfg, WORD2VEC + ("avg_c",))
+        return {"model": name, **_settings(cfg, WORD2VEC + ("avg_c",))}
     if name in ("lstm", "gru"):
-        return _settings(cfg, RECURRENT + (WORD2VEC if cfg.rnn_init == "word2vec" else ()))
+        return {"model": name, **_settings(cfg, RECURRENT + (WORD2VEC if cfg.rnn_init == "word2vec" else ()))}
     raise ValueError(f"Unknown model {name!r}; available: {', '.join(MODELS)}")
 
 
-def _tfidf_lr(cfg, vectors):
-    from compete.common.text.linear import tfidf_logreg
-
-    return tfidf_logreg(cfg.ngram_max, cfg.min_df, C=cfg.tfidf_c)
+def _uses_vectors(cfg: ImdbConfig, name: str) -> bool:
+    return name == "w2v_avg" or (name in ("lstm", "gru") and cfg.rnn_init == "word2vec")
 
 
-def _nbsvm(cfg, vectors):
-    from compete.common.text.linear import binary_nbsvm
+def _learner(cfg: ImdbConfig, name: str, vectors: "WordVectorSource | None"):
+    """The fold model of `name`; models on word vectors carry the vectors' key in their settings."""
+    from compete.common.text.learners import RecurrentLearner, SklearnLearner
 
-    return binary_nbsvm(cfg.ngram_max, cfg.min_df, C=cfg.nbsvm_c)
+    settings = _model_settings(cfg, name)
+    if _uses_vectors(cfg, name):
+        settings["word_vectors"] = vectors.key
+    if name == "tfidf_lr":
+        def make():
+            from compete.common.text.linear import tfidf_logreg
 
+            return tfidf_logreg(cfg.ngram_max, cfg.min_df, C=cfg.tfidf_c)
+        return SklearnLearner(make, settings)
+    if name == "nbsvm":
+        def make():
+            from compete.common.text.linear import binary_nbsvm
 
-def _w2v_avg(cfg, vectors):
-    from compete.common.text.averaged import AveragedVectorClassifier
+            return binary_nbsvm(cfg.ngram_max, cfg.min_df, C=cfg.nbsvm_c)
+        return SklearnLearner(make, settings)
+    if name == "w2v_avg":
+        def make():
+            from compete.common.text.averaged import AveragedVectorClassifier
 
-    return AveragedVectorClassifier(vectors, C=cfg.avg_c)
+            return AveragedVectorClassifier(vectors.get(), C=cfg.avg_c)
+        return SklearnLearner(make, settings)
 
-
-def _recurrent(cell):
-    def make(cfg, vectors):
+    def make_recurrent(seed: int):
         from compete.common.text.recurrent import RecurrentClassifier
 
-        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cfg.rnn_units, cell, cfg.rnn_dropout,
+        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cfg.rnn_units, name, cfg.rnn_dropout,
                                    cfg.rnn_epochs, cfg.rnn_batch_size, cfg.rnn_learning_rate, cfg.rnn_keep,
-                                   vectors if cfg.rnn_init == "word2vec" else None, seed=cfg.seed)
-    return make
-
-
-MODELS = {"tfidf_lr": _tfidf_lr, "nbsvm": _nbsvm, "w2v_avg": _w2v_avg, "lstm": _recurrent("lstm"), "gru": _recurrent("gru")}
-
-
-def _needs_vectors(cfg) -> bool:
-    return "w2v_avg" in cfg.models or (cfg.rnn_init == "word2vec" and bool({"lstm", "gru"} & set(cfg.models)))
+                                   vectors.get() if _uses_vectors(cfg, name) else None, seed=seed)
+    return RecurrentLearner(make_recurrent, settings)
 
 
 def _validate(cfg: ImdbConfig) -> None:
     unknown = [m for m in cfg.models if m not in MODELS]
     if unknown or not cfg.models:
         raise ValueError(f"Unknown model(s) {unknown or cfg.models}; available: {', '.join(MODELS)}")
-    if cfg.blend not in blend.METHODS:
-        raise ValueError(f"Unknown blend {cfg.blend!r}; available: {', '.join(blend.METHODS)}")
+    if len(set(cfg.models)) != len(cfg.models):
+        raise ValueError(f"models {cfg.models} name one model twice")
+    if cfg.blend not in ensemble.BLEND_METHODS:
+        raise ValueError(f"Unknown blend {cfg.blend!r}; available: {', '.join(ensemble.BLEND_METHODS)}")
     if cfg.rnn_init not in ("word2vec", "random"):
         raise ValueError(f"Unknown rnn_init {cfg.rnn_init!r}; available: word2vec, random")
+    if cfg.n_splits < 2:
+        raise ValueError(f"n_splits must be at least 2, got {cfg.n_splits}")
+    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds) or min(cfg.seeds) < 0:
+        raise ValueError(f"seeds must be distinct non-negative integers, got {cfg.seeds}")
 
 
 @dataclass
 class Data:
-    ids: list[str]
-    texts: list[str]
-    labels: np.ndarray
-    test: layout.TestSet | None
-    test_texts: list[str] | None
+    train: Split
+    test: Split | None
+    test_set: layout.TestSet | None
 
 
-def _load(cfg: ImdbConfig, need_test: bool, log) -> Data:
+def _load(cfg: ImdbConfig, need_test: bool) -> Data:
+    """The labeled reviews (cleaned) and, when the download has them, the test reviews, as the engine's rows."""
     labeled = layout.read_labeled(cfg.data)
     n = cfg.limit_train or len(labeled.ids)
-    test = None
+    if len(labeled.ids[:n]) < cfg.n_splits:
+        raise DataError(labeled.source, f"{len(labeled.ids[:n])} labeled review(s) cannot make {cfg.n_splits} folds")
+    texts = clean_all(labeled.texts[:n])
+    train = Split(np.asarray(labeled.ids[:n]), texts, labeled.labels[:n], fingerprint.of_texts(texts))
+    test_set = None
     if layout.has_test(cfg.data):
-        test = layout.read_test(cfg.data)
+        test_set = layout.read_test(cfg.data)
     elif need_test:
         raise DataError(Path(cfg.data) / layout.TEST, "needed to write a submission but not found (nor .zip)")
     else:
-        log(f"no {layout.TEST} in {cfg.data}: cross-validating without test predictions")
-    return Data(labeled.ids[:n], clean_all(labeled.texts[:n]), labeled.labels[:n], test,
-                None if test is None else clean_all(test.reviews.texts))
+        logger.info(f"no {layout.TEST} in {cfg.data}: cross-validating without test predictions")
+    test = None
+    if test_set is not None:
+        test_texts = clean_all(test_set.reviews.texts)
+        test = Split(np.asarray(test_set.reviews.ids), test_texts, None, fingerprint.of_texts(test_texts))
+    return Data(train, test, test_set)
 
 
-def word_vectors(cfg: ImdbConfig, log=print, labeled_texts=None):
-    """Train (or reuse) word2vec on the labeled and unlabeled reviews; saved under runs/imdb/word2vec-<hash>."""
-    from compete.common.text import word2vec
+class WordVectorSource:
+    """word2vec vectors for the labeled (as limited) and unlabeled reviews, trained on first use.
 
-    settings = identity({**_settings(cfg, WORD2VEC), "data": cfg.data, "limit_train": cfg.limit_train, "seed": cfg.seed})
-    path = Path(cfg.runs_dir) / COMPETITION / f"word2vec-{cfg.w2v_method}-{_hash(settings)}" / "vectors"
-    if path.with_suffix(".json").exists() and path.with_suffix(".npy").exists():
-        log(f"word2vec: reusing {path.parent}")
-        return word2vec.WordVectors.load(path)
-    if labeled_texts is None:
-        labeled = layout.read_labeled(cfg.data)
-        labeled_texts = clean_all(labeled.texts[: cfg.limit_train or None])
-    unlabeled = layout.read_unlabeled(cfg.data)
-    texts = list(labeled_texts) + ([] if unlabeled is None else clean_all(unlabeled.texts))
-    if cfg.w2v_max_reviews and len(texts) > cfg.w2v_max_reviews:
-        keep = np.sort(np.random.default_rng(cfg.seed).permutation(len(texts))[: cfg.w2v_max_reviews])
-        texts = [texts[i] for i in keep]
-    log(f"word2vec {cfg.w2v_method}: training on {len(texts):,} reviews "
-        f"(labeled + {0 if unlabeled is None else len(unlabeled.ids):,} unlabeled available), dim {cfg.embedding_dim}")
-    started = time.time()
-    vectors = word2vec.train([t.split() for t in texts], cfg.w2v_method, cfg.embedding_dim, cfg.w2v_window,
-                             cfg.w2v_negatives, cfg.w2v_min_count, cfg.w2v_max_words, cfg.w2v_subsample, cfg.w2v_epochs,
-                             cfg.w2v_batch_size, cfg.w2v_learning_rate, cfg.seed, log)
-    vectors.save(path)
-    atomic.write_json(path.parent / "settings.json", {**settings, "reviews": len(texts), "seconds": round(time.time() - started, 1)})
-    log(f"word2vec: {len(vectors.words):,} vectors in {time.time() - started:.0f}s, saved to {path.parent}")
-    return vectors
+    `key` is known up front: a digest of the texts trained on and the word2vec settings
+    (the texts are taken in the order of their hashes, so the files' row order does not
+    matter, nor where the data folder is). The vectors are cached in
+    `runs/imdb/word2vec-<method>-<key>/`, shared by every run on the same texts.
+    """
+
+    def __init__(self, cfg: ImdbConfig, labeled_texts=None):
+        if labeled_texts is None:
+            labeled_texts = clean_all(layout.read_labeled(cfg.data).texts[: cfg.limit_train or None])
+        unlabeled = layout.read_unlabeled(cfg.data)
+        texts = list(labeled_texts) + ([] if unlabeled is None else clean_all(unlabeled.texts))
+        hashes = fingerprint.of_texts(texts)
+        order = np.argsort(hashes, kind="stable")
+        if cfg.w2v_max_reviews and len(order) > cfg.w2v_max_reviews:
+            keep = np.random.default_rng(cfg.w2v_seed).permutation(len(order))[: cfg.w2v_max_reviews]
+            order = order[np.sort(keep)]
+        self.cfg, self.texts = cfg, [texts[i] for i in order]
+        self.available = (len(labeled_texts), 0 if unlabeled is None else len(unlabeled.ids))
+        self.settings = _settings(cfg, WORD2VEC)
+        self.key = digest(self.settings, hashes[order])
+        self.folder = Path(cfg.runs_dir) / COMPETITION / f"word2vec-{cfg.w2v_method}-{self.key[:12]}"
+        self._vectors = None
+
+    def get(self):
+        """The vectors: this object's, the cache's, or trained now (one process at a time per cache folder)."""
+        from compete.common.runs.lock import FileLock
+        from compete.common.text import word2vec
+
+        if self._vectors is not None:
+            return self._vectors
+        path = self.folder / "vectors"
+        with FileLock(self.folder / ".lock", f"word2vec cache {self.folder}", "word2vec").acquire(
+                wait=True, on_wait=lambda who: logger.info(f"word2vec: waiting for {who} to finish {self.folder}")):
+            if path.with_suffix(".json").exists() and path.with_suffix(".npy").exists():
+                logger.info(f"word2vec: reusing {self.folder}")
+                self._vectors = word2vec.WordVectors.load(path)
+                return self._vectors
+            cfg = self.cfg
+            labeled, unlabeled = self.available
+            logger.info(f"word2vec {cfg.w2v_method}: training on {len(self.texts):,} reviews ({labeled:,} labeled + "
+                        f"{unlabeled:,} unlabeled available), dim {cfg.embedding_dim}")
+            started = time.time()
+            vectors = word2vec.train([t.split() for t in self.texts], cfg.w2v_method, cfg.embedding_dim,
+                                     cfg.w2v_window, cfg.w2v_negatives, cfg.w2v_min_count, cfg.w2v_max_words,
+                                     cfg.w2v_subsample, cfg.w2v_epochs, cfg.w2v_batch_size, cfg.w2v_learning_rate,
+                                     cfg.w2v_seed, logger.info)
+            vectors.save(path)
+            atomic.write_json(self.folder / "settings.json", {**self.settings, "key": self.key,
+                                                              "reviews": len(self.texts),
+                                                              "seconds": round(time.time() - started, 1)})
+            logger.info(f"word2vec: {len(vectors.words):,} vectors in {time.time() - started:.0f}s, saved to "
+                        f"{self.folder}")
+        self._vectors = vectors
+        return vectors
+
+
+def word_vectors(cfg: ImdbConfig, labeled_texts=None):
+    """Train (or reuse) word2vec on the labeled and unlabeled reviews."""
+    return WordVectorSource(cfg, labeled_texts).get()
 
 
 @dataclass
@@ -220,108 +284,171 @@ class CVResult:
     oof: np.ndarray
     blended_oof: np.ndarray
     test: np.ndarray | None
+    test_ids: np.ndarray | None
     data: Data
 
 
-def cross_validate(cfg: ImdbConfig, log=print, need_test: bool = False) -> CVResult:
-    """K-fold OOF predictions per model (resuming finished folds), OOF-fit blend, scores; artefacts in the run dir."""
+def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units: bool = True,
+                   need_test: bool = False) -> CVResult | None:
+    """Train the units not done yet (all, or just `units`) of every model, then blend and score; artefacts in the run."""
+    from compete.common.runs.engine import Engine
+    from compete.common.runs.folds import stratified_folds
+
     _validate(cfg)
-    data = _load(cfg, need_test, log)
-    run = RunDir(cfg.runs_dir, COMPETITION, cfg)
-    run.record_config(cfg)
-    y = data.labels
-    fold_ids = folds.load_or_create(run.path / "folds.csv", data.ids,
-                                    lambda: folds.stratified_folds(y, cfg.n_splits, cfg.seed))
-    log(f"run {run.path}: {len(y):,} labeled reviews ({y.mean():.1%} positive), "
-        f"{0 if data.test is None else len(data.test_texts):,} test reviews, {cfg.n_splits} folds, models {cfg.models}")
-    vectors = word_vectors(cfg, log, data.texts) if _needs_vectors(cfg) else None
-    results, scores = {}, {"models": {}}
-    for name in cfg.models:
-        folder = run.path / "models" / f"{name}-{_hash(_model_settings(cfg, name))}"
-        atomic.write_json(folder / "settings.json", _model_settings(cfg, name))
-        log(f"{name}: {folder}")
-        result = oof.run(folder, lambda: MODELS[name](cfg, vectors), data.texts, y, fold_ids, data.test_texts,
-                         score=roc_auc, name=name, log=log)
-        results[name] = result
-        scores["models"][name] = {"auc": roc_auc(y, result.oof), "accuracy": accuracy(y, result.oof),
-                                  "fold_auc": result.fold_scores, "fold_auc_mean": float(np.mean(result.fold_scores)),
-                                  "seconds": round(result.seconds, 1),
-                                  "dir": str(folder.relative_to(run.path))}
-    names = list(cfg.models)
-    matrix = np.column_stack([results[n].oof for n in names])
-    honest = blend.honest_oof(matrix, y, fold_ids, cfg.blend, names) if len(names) > 1 else matrix[:, 0]
-    final = blend.fit(matrix, y, cfg.blend, names)
-    test = None
-    if data.test is not None:
-        test = final.predict(np.column_stack([results[n].test for n in names]))
-        atomic.save_npy(run.path / "test_blend.npy", test)
+    data = _load(cfg, need_test)
+    vectors = WordVectorSource(cfg, data.train.inputs) if any(_uses_vectors(cfg, m) for m in cfg.models) else None
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
+    y = data.train.targets
+    with Session(run, units, wait) as session:
+        logger.info(f"run {run.path}: {len(y):,} labeled reviews ({y.mean():.1%} positive), "
+                    f"{0 if data.test is None else len(data.test):,} test reviews, {cfg.n_splits} folds x "
+                    f"{len(cfg.seeds)} seed(s), models {cfg.models}")
+        folds = {seed: session.fold_column(seed, data.train.ids, lambda rows, seed=seed: stratified_folds(
+            y[rows], cfg.n_splits, seed)) for seed in cfg.seeds}
+        engines = {}
+        for name in cfg.models:
+            learner = _learner(cfg, name, vectors)
+            root = run.path / "models" / f"{name}-{digest(_model_settings(cfg, name))[:8]}"
+            atomic.write_json(root / "settings.json", learner.settings())
+            engines[name] = Engine(run, learner, data.train, data.test, folds, root=root, label=name)
+        if vectors is not None and train_units and _pending(engines, units, lambda n: _uses_vectors(cfg, n)):
+            vectors.get()  # before any unit, so no unit's seconds include word2vec
+        done = session.execute(*engines.values(), train=train_units)
+        if done is None:
+            return None
+        assemblies = dict(zip(cfg.models, done))
+        for name, assembly in assemblies.items():
+            artefacts.save(engines[name].root, assembly, data.train, data.test, folds)
+        scores, matrix, honest, final = _score(cfg, y, assemblies, folds, {n: e.root for n, e in engines.items()},
+                                               run.path)
+        artefacts.save_npz(run.path / "oof_blend.npz", ids=data.train.ids, oof=honest,
+                           models=np.array(cfg.models), oof_models=matrix)
+        test = None
+        if data.test is not None:
+            test = final.predict(np.column_stack([assemblies[n].test for n in cfg.models]))
+            artefacts.save_npz(run.path / "test_blend.npz", ids=data.test.ids, pred=test)
+        artefacts.write_outputs(run, to_dict(cfg), scores, blend=final.to_dict())
+    _report(scores, cfg.seeds)
+    return CVResult(run.path, scores, list(cfg.models), matrix, honest, test,
+                    None if data.test is None else data.test.ids, data)
+
+
+def _pending(engines: dict, units, which) -> bool:
+    """Whether an engine chosen by `which(name)` has a unit to train (of `units`, default all)."""
+    for name, engine in engines.items():
+        if which(name):
+            known = set(engine.units())
+            if any(not engine.status(u)[0] for u in (units or known) if u in known):
+                return True
+    return False
+
+
+def assemble(cfg: ImdbConfig, wait: bool = False) -> CVResult:
+    """Combine the finished units (trained by `cv` or `cv --unit`), blend and score them; trains nothing."""
+    return cross_validate(cfg, wait=wait, train_units=False)
+
+
+def _score(cfg, y, assemblies, folds, roots, run_path):
+    """Per model: pooled AUC of the seed-averaged OOF, each unit's AUC on its fold, seconds; the blend out of fold."""
+    scores = {"seeds": list(cfg.seeds), "models": {}}
+    for name, out in assemblies.items():
+        fold_auc = []
+        for index, seed in enumerate(out.seeds):
+            for fold in np.unique(folds[seed][folds[seed] >= 0]):
+                rows = folds[seed] == fold
+                fold_auc.append(roc_auc(y[rows], out.oof_by_seed[index][rows]))
+        entry = {"auc": roc_auc(y, out.oof), "accuracy": accuracy(y, out.oof), "fold_auc": fold_auc,
+                 "fold_auc_mean": float(np.mean(fold_auc)),
+                 "seconds": round(float(sum(u.get("seconds") or 0.0 for u in out.units)), 1),
+                 "dir": str(roots[name].relative_to(run_path)), "units": out.units}
+        if len(out.seeds) > 1:
+            entry["auc_single_seeds"] = [roc_auc(y, o) for o in out.oof_by_seed]
+        scores["models"][name] = entry
+    names = list(assemblies)
+    matrix = np.column_stack([assemblies[n].oof for n in names]).astype(np.float64)
+    first = folds[cfg.seeds[0]]
+    honest = (ensemble.honest_blend_oof(matrix, y, first, cfg.blend, names) if len(names) > 1
+              else matrix[:, 0])
+    final = ensemble.fit_blend(matrix, y, cfg.blend, names)
     best = max(names, key=lambda n: scores["models"][n]["auc"])
     scores["blend"] = {**final.to_dict(), "auc": roc_auc(y, honest), "accuracy": accuracy(y, honest),
-                       "auc_weights_fit_on_all_oof": roc_auc(y, final.predict(matrix)), "best_single": best}
-    atomic.save_npy(run.path / "oof_blend.npy", honest)
-    atomic.write_json(run.path / "blend.json", final.to_dict())
-    atomic.write_json(run.path / "scores.json", scores)
-    _report(scores, log)
-    return CVResult(run.path, scores, names, matrix, honest, test, data)
+                       "auc_weights_fit_on_all_oof": roc_auc(y, final.predict(matrix)), "best_single": best,
+                       "scored_on_folds_of_seed": cfg.seeds[0]}
+    return scores, matrix, honest, final
 
 
-def _report(scores, log):
-    log(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s)); AUC over all OOF rows pooled, then the mean of "
-        "the folds' AUCs (lower pooled means the fold models' scores are on different scales):")
+def _report(scores, seeds):
+    log = logger.info
+    ensemble_note = (f" each the seed ensemble of seeds {', '.join(map(str, seeds))} (OOF averaged over seeds);"
+                     if len(seeds) > 1 else "")
+    log(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s));{ensemble_note} AUC over all OOF rows pooled, then "
+        "the mean of the folds' AUCs (lower pooled means the fold models' scores are on different scales):")
     for name, s in scores["models"].items():
         log(f"  {name:<10} AUC {s['auc']:.4f} (folds {s['fold_auc_mean']:.4f})  accuracy {s['accuracy']:.4f}  "
             f"({s['seconds']:.0f}s of fitting)")
+        if "auc_single_seeds" in s:
+            log(f"  {'':<10} single seeds: " + ", ".join(f"seed {seed} {auc:.4f}"
+                                                        for seed, auc in zip(seeds, s["auc_single_seeds"])))
     b = scores["blend"]
     weights = ", ".join(f"{k} {v:.3f}" for k, v in b["weights"].items())
-    log(f"  {'blend':<10} AUC {b['auc']:.4f}  accuracy {b['accuracy']:.4f}  ({b['method']}, weights fit out of fold; "
-        f"final weights: {weights})")
+    folds = f" on seed {b['scored_on_folds_of_seed']}'s folds" if len(seeds) > 1 else ""
+    log(f"  {'blend':<10} AUC {b['auc']:.4f}  accuracy {b['accuracy']:.4f}  ({b['method']}, weights fit out of fold"
+        f"{folds}; final weights: {weights})")
 
 
-def submit(cfg: ImdbConfig, log=print) -> Path:
-    """Cross-validate (reusing finished folds), then write submissions/imdb/<run>.csv from the blend, checked."""
-    result = cross_validate(cfg, log, need_test=True)
-    test = result.data.test
-    frame = pd.DataFrame({"id": test.reviews.ids, "sentiment": np.round(result.test, 6)})
+def submit(cfg: ImdbConfig, wait: bool = False) -> Path:
+    """Train what is missing, assemble, then write submissions/imdb/<run>.csv from the blend, checked."""
+    result = cross_validate(cfg, wait=wait, need_test=True)
+    test_set = result.data.test_set
+    # Predictions travel with their ids; `submission.write` orders the rows as the sample submission.
+    frame = pd.DataFrame({"id": result.test_ids, "sentiment": np.round(result.test, 6)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
-    submission.write(frame, path, test.sample, FORMAT)
+    submission.write(frame, path, test_set.sample, FORMAT)
     auc = result.scores["blend"]["auc"]
-    log(f"submission written and checked: {path} ({len(frame)} rows)")
-    if test.reviews.labels is not None and len(np.unique(test.reviews.labels)) == 2:
-        log(f"test AUC (labels known in this layout): {roc_auc(test.reviews.labels, result.test):.4f}")
-    log(f"CV AUC {auc:.4f} (blend of {', '.join(result.names)})")
-    log(kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV AUC {auc:.4f}"))
+    logger.info(f"submission written and checked: {path} ({len(frame)} rows)")
+    labels = test_set.reviews.labels
+    if labels is not None and len(np.unique(labels)) == 2:
+        known = dict(zip(test_set.reviews.ids, labels))
+        logger.info(f"test AUC (labels known in this layout): "
+                    f"{roc_auc(np.array([known[i] for i in result.test_ids]), result.test):.4f}")
+    logger.info(f"CV AUC {auc:.4f} (blend of {', '.join(result.names)})")
+    logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV AUC {auc:.4f}"))
     return path
 
 
-def check(cfg: ImdbConfig, log=print) -> dict:
+def check(cfg: ImdbConfig) -> dict:
     """Validate a download without training: every file parses, labels are 0/1, ids unique, test matches its sample."""
+    log = logger.info
     labeled = layout.read_labeled(cfg.data)
     log(f"{labeled.source}: {len(labeled.ids):,} labeled reviews, {labeled.labels.mean():.1%} positive")
     unlabeled = layout.read_unlabeled(cfg.data)
-    log(f"{'no unlabeled reviews' if unlabeled is None else f'{unlabeled.source}: {len(unlabeled.ids):,} unlabeled reviews'}")
+    log("no unlabeled reviews" if unlabeled is None
+        else f"{unlabeled.source}: {len(unlabeled.ids):,} unlabeled reviews")
     test = layout.read_test(cfg.data) if layout.has_test(cfg.data) else None
-    log(f"{'no test reviews (cv works; submit needs them)' if test is None else f'{test.reviews.source}: {len(test.reviews.ids):,} test reviews, ids match the sample submission'}")
+    log("no test reviews (cv works; submit needs them)" if test is None
+        else f"{test.reviews.source}: {len(test.reviews.ids):,} test reviews, ids match the sample submission")
     overlap = set(labeled.ids) & set(test.reviews.ids) if test is not None else set()
     if overlap:
-        raise DataError(test.reviews.source, f"{len(overlap)} id(s) also in the labeled file, e.g. {sorted(overlap)[:3]}")
+        raise DataError(test.reviews.source,
+                        f"{len(overlap)} id(s) also in the labeled file, e.g. {sorted(overlap)[:3]}")
     log("ok")
     return {"labeled": len(labeled.ids), "unlabeled": 0 if unlabeled is None else len(unlabeled.ids),
             "test": 0 if test is None else len(test.reviews.ids)}
 
 
-def train_word2vec(cfg: ImdbConfig, log=print):
-    """Train (or reuse) word2vec on labeled + unlabeled reviews and print nearest neighbours of `neighbours`."""
-    vectors = word_vectors(cfg, log)
+def train_word2vec(cfg: ImdbConfig):
+    """Train (or reuse) word2vec on labeled + unlabeled reviews and log the nearest neighbours of `neighbours`."""
+    vectors = word_vectors(cfg)
     for word in cfg.neighbours:
         if word in vectors:
-            log(f"  {word:<12} " + ", ".join(f"{w} ({s:.2f})" for w, s in vectors.nearest(word, 8)))
+            logger.info(f"  {word:<12} " + ", ".join(f"{w} ({s:.2f})" for w, s in vectors.nearest(word, 8)))
         else:
-            log(f"  {word:<12} (not in the vocabulary)")
+            logger.info(f"  {word:<12} (not in the vocabulary)")
     return vectors
 
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=ImdbConfig,
-    actions={"cv": cross_validate, "submit": submit, "check": check, "word2vec": train_word2vec},
+    actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check, "word2vec": train_word2vec},
     sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
     demo=DEMO, summary="Bag of Words Meets Bags of Popcorn (IMDB sentiment, ROC AUC)"))

@@ -104,7 +104,7 @@ def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_unit
         logger.info(f"run {run.path}: {len(train)} training chips, {0 if test is None else len(test)} test chips, "
                     f"{cfg.n_splits} folds x {len(cfg.seeds)} seed(s), {cfg.backbone} at {cfg.image_size}px")
         folds = {seed: session.fold_column(seed, train.ids, lambda rows, seed=seed: multilabel_folds(
-            train.targets[rows], cfg.n_splits, seed)) for seed in cfg.seeds}
+            train.targets[rows], cfg.n_splits, seed), spec={"multilabel_folds": cfg.n_splits}) for seed in cfg.seeds}
         done = session.execute(Engine(run, learner, train, test, folds), train=train_units)
         if done is None:
             return None

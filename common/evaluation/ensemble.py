@@ -2,7 +2,7 @@
 
 Blends combine logits. "auc": non-negative weights summing to 1 chosen by greedy forward
 selection with replacement (Caruana et al. 2004) to maximise OOF ROC AUC; "logistic": a
-logistic regression on the OOF logits; "mean": equal weights. `honest_oof` scores a
+logistic regression on the OOF logits; "mean": equal weights. `honest_blend_oof` scores a
 method fairly: each fold's rows are blended with weights fit on the other folds.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compete.common.evaluation.metrics import roc_auc
+
 
 def average(predictions, weights=None) -> np.ndarray:
     """Weighted mean of same-shaped prediction arrays (equal weights by default)."""
@@ -25,10 +26,9 @@ def average(predictions, weights=None) -> np.ndarray:
     return np.tensordot(weights / weights.sum(), stacked, axes=1).astype(np.float32)
 
 
+# Blending models: the names say "blend", so they never read as the fold/seed `average`.
 
-
-
-METHODS = ("auc", "logistic", "mean")
+BLEND_METHODS = ("auc", "logistic", "mean")
 
 
 def logit(p) -> np.ndarray:
@@ -58,7 +58,7 @@ class Blend:
                 "intercept": float(self.intercept)}
 
 
-def fit(oof, y, method: str = "auc", names=None, steps: int = 40) -> Blend:
+def fit_blend(oof, y, method: str = "auc", names=None, steps: int = 40) -> Blend:
     """Blend weights from OOF probabilities (rows, models) and labels; never given test predictions."""
     oof, y = np.asarray(oof, dtype=np.float64), np.asarray(y)
     if oof.ndim != 2 or len(oof) != len(y):
@@ -75,7 +75,7 @@ def fit(oof, y, method: str = "auc", names=None, steps: int = 40) -> Blend:
         return Blend(method, linear.coef_.ravel().astype(np.float64), float(linear.intercept_[0]), names)
     if method == "auc":
         return Blend(method, _forward_selection(z, y, steps), 0.0, names)
-    raise ValueError(f"Unknown blend method {method!r}; available: {', '.join(METHODS)}")
+    raise ValueError(f"Unknown blend method {method!r}; available: {', '.join(BLEND_METHODS)}")
 
 
 def _forward_selection(z: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
@@ -99,11 +99,11 @@ def _forward_selection(z: np.ndarray, y: np.ndarray, steps: int) -> np.ndarray:
     return weights / counts.sum()
 
 
-def honest_oof(oof, y, folds, method: str = "auc", names=None) -> np.ndarray:
+def honest_blend_oof(oof, y, folds, method: str = "auc", names=None) -> np.ndarray:
     """Blended OOF where fold k's rows use weights fit on the other folds' rows (the same folds as the models)."""
     oof, y, folds = np.asarray(oof, dtype=np.float64), np.asarray(y), np.asarray(folds)
     out = np.empty(len(y))
     for fold in np.unique(folds):
         hold = folds == fold
-        out[hold] = fit(oof[~hold], y[~hold], method, names).predict(oof[hold])
+        out[hold] = fit_blend(oof[~hold], y[~hold], method, names).predict(oof[hold])
     return out

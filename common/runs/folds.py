@@ -86,15 +86,21 @@ def load(path, ids) -> np.ndarray | None:
     return saved.reindex(wanted).to_numpy(np.int64)
 
 
-def fold_column(path, ids, make, log=None) -> np.ndarray:
-    """The fold of each row: the saved column when it covers exactly these ids, else made anew and saved.
+def fold_column(path, ids, make, log=None, spec: dict | None = None) -> np.ndarray:
+    """The fold of each row: the saved column when it covers exactly these ids and was made by the
+    same `spec` (the split's settings, e.g. {"n_splits": 5}), else made anew and saved.
 
     `make(rows)` gets the row indices sorted by id and returns their folds, so the folds
     do not depend on the order of the rows in the download.
     """
     path = Path(path)
+    spec_path = path.with_suffix(".json")
     ids = np.asarray([str(i) for i in ids])
-    if path.exists():
+    saved_spec = atomic.read_json(spec_path).get("spec") if spec_path.exists() else None
+    if path.exists() and spec is not None and saved_spec != spec:
+        if log is not None:
+            log(f"{path}: made with {saved_spec}, now {spec}: the folds are made anew")
+    elif path.exists():
         folds = load(path, ids)
         if folds is not None:
             return folds
@@ -106,6 +112,8 @@ def fold_column(path, ids, make, log=None) -> np.ndarray:
     folds = np.empty(len(ids), np.int64)
     folds[order] = np.asarray(make(order), np.int64)
     save(path, ids, folds)
+    if spec is not None:
+        atomic.write_json(spec_path, {"spec": spec})
     return folds
 
 

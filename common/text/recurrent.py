@@ -2,15 +2,23 @@
 
 Texts arrive cleaned (tokens separated by spaces), so the vectoriser only splits on
 whitespace and its vocabulary matches word2vec's, which can initialise the embedding.
+A fitted classifier saves as a `.keras` model plus a JSON file of its vocabulary and
+settings (the vectoriser is rebuilt from the vocabulary): nothing is pickled.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
+from compete.common.io import atomic
+
 CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
+MODEL_FILE = "model.keras"
+STATE_FILE = "recurrent.json"
 
 
 def truncate(texts, length: int, keep: str = "end") -> np.ndarray:
@@ -24,11 +32,17 @@ def truncate(texts, length: int, keep: str = "end") -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def make_vectorizer(texts, vocab_size: int, seq_len: int) -> layers.TextVectorization:
-    """Integer ids (0 padding, 1 unknown) for the `vocab_size` most frequent tokens of `texts`."""
+def make_vectorizer(texts, vocab_size: int, seq_len: int, vocabulary=None) -> layers.TextVectorization:
+    """Integer ids (0 padding, 1 unknown) for the `vocab_size` most frequent tokens of `texts`.
+
+    Given `vocabulary` (a saved `get_vocabulary()`, padding and unknown first), the
+    vectoriser is rebuilt from it and `texts` are not read.
+    """
     vectorizer = layers.TextVectorization(max_tokens=vocab_size, standardize=None, split="whitespace",
-                                          output_mode="int", output_sequence_length=seq_len)
-    vectorizer.adapt(np.asarray(texts, dtype=object), batch_size=1024)
+                                          output_mode="int", output_sequence_length=seq_len,
+                                          vocabulary=None if vocabulary is None else list(vocabulary))
+    if vocabulary is None:
+        vectorizer.adapt(np.asarray(texts, dtype=object), batch_size=1024)
     return vectorizer
 
 
@@ -57,17 +71,24 @@ def embedding_matrix(vocabulary: list[str], vectors, dim: int, seed: int = 0) ->
 
 def build(vocab_size: int, seq_len: int, embedding_dim: int = 100, units: int = 64, cell: str = "lstm",
           dropout: float = 0.2, initial_embedding: np.ndarray | None = None, learning_rate: float = 2e-3) -> keras.Model:
-    """Token ids -> masked Embedding -> Bidirectional(cell) final state -> dropout -> sigmoid."""
+    """Token ids -> masked Embedding -> Bidirectional(cell) final state -> dropout -> sigmoid.
+
+    `initial_embedding` is set as the embedding's weights (not as an initializer, which
+    a saved model would carry in its configuration).
+    """
     if cell not in CELLS:
         raise ValueError(f"Unknown recurrent cell {cell!r}; available: {', '.join(CELLS)}")
     ids = keras.Input((seq_len,), dtype="int32", name="token_ids")
-    initializer = "uniform" if initial_embedding is None else keras.initializers.Constant(initial_embedding)
-    x = layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer, mask_zero=True, name="embedding")(ids)
+    embedding = layers.Embedding(vocab_size, embedding_dim, embeddings_initializer="uniform", mask_zero=True,
+                                 name="embedding")
+    x = embedding(ids)
     x = layers.SpatialDropout1D(dropout)(x)
     x = layers.Bidirectional(CELLS[cell](units))(x)
     x = layers.Dropout(dropout)(x)
     out = layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(ids, out, name=f"bi{cell}")
+    if initial_embedding is not None:
+        embedding.set_weights([np.asarray(initial_embedding, np.float32)])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
     return model
 
@@ -101,3 +122,24 @@ class RecurrentClassifier:
         ids = vectorize(self.vectorizer_, truncate(texts, self.settings["seq_len"], self.keep))
         p = self.model_.predict(ids, batch_size=256, verbose=0).reshape(-1)
         return np.c_[1.0 - p, p]
+
+    def save(self, folder) -> None:
+        """`model.keras` and `recurrent.json` (vocabulary and settings) in `folder`, each written atomically."""
+        folder = Path(folder)
+        with atomic.atomic_path(folder / MODEL_FILE) as tmp:
+            self.model_.save(tmp)
+        atomic.write_json(folder / STATE_FILE, {
+            "settings": self.settings, "epochs": self.epochs, "batch_size": self.batch_size, "keep": self.keep,
+            "seed": self.seed, "vocabulary": [str(word) for word in self.vectorizer_.get_vocabulary()]})
+
+    @classmethod
+    def load(cls, folder) -> "RecurrentClassifier":
+        """A fitted classifier back from what `save` wrote (ready to predict; word vectors are not needed)."""
+        folder = Path(folder)
+        state = atomic.read_json(folder / STATE_FILE)
+        s = state["settings"]
+        classifier = cls(**s, epochs=state["epochs"], batch_size=state["batch_size"], keep=state["keep"],
+                         seed=state["seed"])
+        classifier.vectorizer_ = make_vectorizer(None, s["vocab_size"], s["seq_len"], vocabulary=state["vocabulary"])
+        classifier.model_ = keras.saving.load_model(folder / MODEL_FILE, compile=False)
+        return classifier

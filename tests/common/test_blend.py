@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 import pytest
 
-from compete.common.evaluation import ensemble as blend
+from compete.common.evaluation import ensemble
 from compete.common.evaluation.metrics import roc_auc
 from compete.common.runs.folds import stratified_folds
 
@@ -19,12 +19,12 @@ def _models(n=3000, seed=0):
     return 1 / (1 + np.exp(-np.column_stack(cols))), y
 
 
-@pytest.mark.parametrize("method", blend.METHODS)
+@pytest.mark.parametrize("method", ensemble.BLEND_METHODS)
 def test_honest_blend_beats_best_single_model(method):
     oof, y = _models()
     folds = stratified_folds(y, 5, 0)
     best = max(roc_auc(y, oof[:, j]) for j in range(oof.shape[1]))
-    honest = blend.honest_oof(oof, y, folds, method)
+    honest = ensemble.honest_blend_oof(oof, y, folds, method)
     if method == "mean":  # equal weights include the useless model, yet still help here
         assert roc_auc(y, honest) > best - 0.01
     else:
@@ -33,7 +33,7 @@ def test_honest_blend_beats_best_single_model(method):
 
 def test_auc_weights_non_negative_sum_to_one_and_drop_noise():
     oof, y = _models()
-    fitted = blend.fit(oof, y, "auc", names=["a", "b", "c", "noise"])
+    fitted = ensemble.fit_blend(oof, y, "auc", names=["a", "b", "c", "noise"])
     assert (fitted.weights >= 0).all()
     assert fitted.weights[3] == pytest.approx(0.0, abs=0.02 * fitted.weights.max())
     p = fitted.predict(oof)
@@ -42,25 +42,25 @@ def test_auc_weights_non_negative_sum_to_one_and_drop_noise():
 
 
 def test_weights_never_see_test_predictions():
-    assert list(inspect.signature(blend.fit).parameters)[:2] == ["oof", "y"]
+    assert list(inspect.signature(ensemble.fit_blend).parameters)[:2] == ["oof", "y"]
     oof, y = _models()
-    first = blend.fit(oof, y, "logistic")
+    first = ensemble.fit_blend(oof, y, "logistic")
     test_a, test_b = _models(seed=1)[0], _models(seed=2)[0]
     first.predict(test_a), first.predict(test_b)
-    again = blend.fit(oof, y, "logistic")
+    again = ensemble.fit_blend(oof, y, "logistic")
     assert np.array_equal(first.weights, again.weights)
 
 
-def test_honest_oof_uses_other_folds_only():
+def test_honest_blend_oof_uses_other_folds_only():
     oof, y = _models(n=600)
     folds = stratified_folds(y, 3, 0)
-    out = blend.honest_oof(oof, y, folds, "logistic")
+    out = ensemble.honest_blend_oof(oof, y, folds, "logistic")
     hold = folds == 0
-    expected = blend.fit(oof[~hold], y[~hold], "logistic").predict(oof[hold])
+    expected = ensemble.fit_blend(oof[~hold], y[~hold], "logistic").predict(oof[hold])
     assert np.allclose(out[hold], expected)
 
 
 def test_unknown_method():
     oof, y = _models(n=100)
     with pytest.raises(ValueError, match="Unknown blend method 'max'; available: auc, logistic, mean"):
-        blend.fit(oof, y, "max")
+        ensemble.fit_blend(oof, y, "max")

@@ -41,6 +41,36 @@ def test_learns_a_sentiment_word(cell):
     assert roc_auc(y[200:], p[:, 1]) > 0.9
 
 
+def test_save_and_load_round_trip_without_pickles(tmp_path):
+    """`.keras` plus JSON; the vectoriser comes back from the vocabulary and predictions are unchanged."""
+    import json
+
+    from compete.common.text.learners import RecurrentLearner
+    from compete.common.runs.engine import Split
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 60)
+    texts = [" ".join(list(rng.choice(["plot", "actor", "scene"], 4)) + ["great" if s else "awful"]) for s in y]
+    vectors = WordVectors(["great", "awful"], np.array([[1.0] * 6, [-1.0] * 6], np.float32))
+    learner = RecurrentLearner(lambda seed: recurrent.RecurrentClassifier(
+        vocab_size=40, seq_len=8, embedding_dim=6, units=3, epochs=1, batch_size=16, word_vectors=vectors, seed=seed),
+        {"model": "lstm"})
+    data = Split(np.array([str(i) for i in range(60)]), texts, y, np.array([str(i) for i in range(60)]))
+    model, summary = learner.fit(data, np.arange(40), np.arange(40, 60), seed=5, workdir=tmp_path)
+    assert summary == {"seed": 5} and learner.uses_validation is False
+    learner.save(model, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "recurrent.json"]
+    state = json.loads((tmp_path / "recurrent.json").read_text())
+    assert state["vocabulary"][:2] == ["", "[UNK]"] and state["seed"] == 5 and state["settings"]["units"] == 3
+    loaded = learner.load(tmp_path)
+    assert loaded.vectorizer_.get_vocabulary() == model.vectorizer_.get_vocabulary()
+    before, _ = learner.predict(model, data, np.arange(40, 60))
+    after, _ = learner.predict(loaded, data, np.arange(40, 60))
+    np.testing.assert_allclose(after, before, rtol=1e-6, atol=1e-6)
+    # The word2vec start is in the weights, not in the saved configuration.
+    assert (tmp_path / "model.keras").stat().st_size < 200_000
+
+
 def test_gru_model_shape():
     model = recurrent.build(30, 7, embedding_dim=4, units=3, cell="gru")
     assert model.predict(np.ones((2, 7), np.int32), verbose=0).shape == (2, 1)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from compete.common.training import fitting as training
-from compete.common.config import ImageCVConfig
+from compete.common.training.options import FitOptions
 from compete.common.data.images import ImageDataset
 from compete.common.models.classifier import build_image_classifier
 
@@ -30,7 +30,7 @@ def tiny_set(tmp_path_factory):
 
 def _cfg(**changes):
     settings = dict(epochs=2, head_epochs=1, patience=2, learning_rate=1e-2, lr_schedule="constant")
-    return dataclasses.replace(ImageCVConfig(), **{**settings, **changes})
+    return FitOptions(**{**settings, **changes})
 
 
 def _fit(paths, labels, out_dir, workers=2):
@@ -42,15 +42,19 @@ def _fit(paths, labels, out_dir, workers=2):
     return model, summary
 
 
-def test_fit_saves_best_model_and_log(tmp_path, tiny_set):
-    import keras
+def test_fit_keeps_the_best_epoch_and_the_image_learner_saves_it(tmp_path, tiny_set):
+    from compete.common.training.image_learner import ImageLearner
+    from compete.common.training.options import LoaderOptions, PredictOptions
 
     paths, labels = tiny_set
     model, summary = _fit(paths, labels, tmp_path)
     history = pd.read_csv(tmp_path / "history_full.csv")
     assert len(history) == 2 and "val_loss" in history
     assert summary["best_val_loss"] == pytest.approx(history["val_loss"].min(), rel=1e-5)
-    saved = keras.saving.load_model(tmp_path / "model.keras")
+    learner = ImageLearner(None, settings={}, fit=_cfg(), loader=LoaderOptions(16, 8), predict=PredictOptions(),
+                           loss="categorical_crossentropy")
+    learner.save(model, tmp_path)
+    saved = learner.load(tmp_path)
     x = ImageDataset(paths[32:], image_size=16, batch_size=16)[0][0]
     np.testing.assert_allclose(saved.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
     assert not [p for p in tmp_path.iterdir() if "tmp" in p.name]

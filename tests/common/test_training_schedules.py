@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from compete.common.training import fitting as training
+from compete.common.training.options import FitOptions
 
 
 def test_step_decay_divides_by_ten_at_half_and_three_quarters():
@@ -39,7 +40,7 @@ def _fit_lrs(schedule, optimizer="adam", epochs=4, steps=3):
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     callbacks = [training._schedule(schedule, 0.1, epochs, epochs), Record()]
-    model.compile(optimizer=training.make_optimizer(cfg, 0.1), loss="mse")
+    model.compile(optimizer=training.make_optimizer(cfg.optimizer, 0.1, cfg.momentum), loss="mse")
     x, y = np.ones((steps * 4, 2), np.float32), np.ones((steps * 4, 1), np.float32)
     model.fit(x, y, batch_size=4, epochs=epochs, verbose=0, callbacks=[c for c in callbacks if c is not None])
     return np.array(seen), model.optimizer
@@ -58,8 +59,10 @@ def test_schedules_drive_the_optimizer():
 def test_sgd_with_momentum_option_and_adam_default():
     _, sgd = _fit_lrs("constant", optimizer="sgd")
     assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == pytest.approx(0.8) and sgd.nesterov
-    assert isinstance(training.make_optimizer(types.SimpleNamespace(), 0.01), keras.optimizers.Adam)
+    assert isinstance(training.make_optimizer("adam", 0.01), keras.optimizers.Adam)
     with pytest.raises(ValueError, match="Unknown optimizer 'rmsprop'; available: adam, sgd"):
-        training.make_optimizer(types.SimpleNamespace(optimizer="rmsprop"), 0.01)
+        training.make_optimizer("rmsprop", 0.01)
+    with pytest.raises(ValueError, match="Unknown optimizer 'rmsprop'; available: adam, sgd"):
+        FitOptions(optimizer="rmsprop")
     with pytest.raises(ValueError, match="lr_schedule"):
         training._schedule("linear", 0.1, 3, 2)

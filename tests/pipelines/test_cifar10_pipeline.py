@@ -1,6 +1,7 @@
-"""CIFAR-10 end to end through the `compete` command: Kaggle layout, python batches, bad input, real data."""
+"""CIFAR-10 end to end through the `compete` command: Kaggle layout, python batches, resuming, bad input, real data."""
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from compete.common.runs.artefacts import load_npz
 from compete.common.submission import problems
 from compete.competitions.cifar10 import batches, sample_data
 from compete.competitions.cifar10.classes import CLASSES
@@ -17,109 +19,210 @@ from compete.pipelines.cli import main
 TINY = ["--backbone", "tiny_cnn", "--epochs", "1", "--n-splits", "2", "--batch-size", "32", "--optimizer", "adam",
         "--learning-rate", "0.003", "--lr-schedule", "constant", "--run", "tiny"]
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10-subset"
+UNITS = ("seed0/fold0", "seed0/fold1")
 
 
-def _compete(data, tmp_path, *extra, action="submit"):
-    return main(["cifar10", action, "--data", str(data), "--runs-dir", str(tmp_path / "runs"),
-                 "--submissions-dir", str(tmp_path / "subs"), *TINY, *extra])
+def _compete(root, *extra, action="submit", data=None):
+    """`compete cifar10 ACTION` on `root`/data, with runs and submissions under `root`."""
+    return main(["cifar10", action, "--data", str(data or root / "data"), "--runs-dir", str(root / "runs"),
+                 "--submissions-dir", str(root / "subs"), *TINY, *extra])
+
+
+@pytest.fixture
+def log(caplog):
+    """The `compete` logger's messages (it does not propagate to the root logger that caplog watches)."""
+    logger = logging.getLogger("compete")
+    logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture(scope="module")
 def kaggle(tmp_path_factory):
-    return sample_data.generate(tmp_path_factory.mktemp("cifar-kaggle"), n_train=100, n_test=30, seed=0)
+    return sample_data.generate(tmp_path_factory.mktemp("cifar-kaggle"), n_train=60, n_test=20, seed=0)
 
 
 @pytest.fixture(scope="module")
-def finished(kaggle, tmp_path_factory):
-    """One tiny submit on the Kaggle layout with an unreadable test image (valid header, corrupt data)."""
-    tmp_path = tmp_path_factory.mktemp("cifar-run")
-    data = shutil.copytree(kaggle, tmp_path / "data")
+def trained(kaggle, tmp_path_factory):
+    """One tiny `cv --tta 1` on the Kaggle layout with an unreadable test image (valid header, corrupt data)."""
+    root = tmp_path_factory.mktemp("cifar-run")
+    data = shutil.copytree(kaggle, root / "data")
     corrupt = data / "test" / "12.png"
     corrupt.write_bytes(corrupt.read_bytes()[:60])
-    sample = pd.read_csv(data / "sampleSubmission.csv", dtype=str).sort_values("id")  # lexicographic: 1, 10, 11, ...
-    sample.to_csv(data / "sampleSubmission.csv", index=False)
-    assert _compete(data, tmp_path) == 0
-    return data, tmp_path
+    assert _compete(root, "--tta", "1", action="cv") == 0
+    return root
 
 
-def test_submit_writes_a_checked_submission_in_numeric_id_order(finished):
-    data, tmp_path = finished
-    frame = pd.read_csv(tmp_path / "subs" / "cifar10" / "tiny.csv", dtype=str, keep_default_na=False)
-    sample = pd.read_csv(data / "sampleSubmission.csv", dtype=str)
-    assert list(frame.columns) == ["id", "label"] and problems(frame, sample, FORMAT) == []
-    assert frame["id"].tolist() == [str(i) for i in range(1, 31)]
-    assert set(frame["label"]) <= set(CLASSES)
-    run = tmp_path / "runs" / "cifar10" / "tiny"
-    for name in ("config.json", "oof.npy", "test.npy", "scores.json", "seed0/folds.csv"):
+@pytest.fixture
+def workspace(trained, tmp_path):
+    """A private copy of the trained run and its data, for tests that run more commands on it."""
+    return shutil.copytree(trained, tmp_path / "w")
+
+
+def _run(root) -> Path:
+    return root / "runs" / "cifar10" / "tiny"
+
+
+def _unit_files(root) -> dict:
+    """Each unit's unit.json bytes and modification time."""
+    return {name: ((_run(root) / name / "unit.json").read_bytes(), (_run(root) / name / "unit.json").stat().st_mtime_ns)
+            for name in UNITS}
+
+
+def test_cv_writes_the_run_artefacts(trained):
+    run = _run(trained)
+    for name in ("run.json", "config.json", "oof.npz", "test.npz", "scores.json", "log.txt", "seed0/folds.csv"):
         assert (run / name).exists(), name
-    assert np.load(run / "oof.npy").shape == (100, 10) and np.load(run / "test.npy").shape == (30, 10)
+    for unit in UNITS:
+        assert {"model.keras", "valid.npz", "test.npz", "unit.json"} <= {p.name for p in (run / unit).iterdir()}
+    oof, test = load_npz(run / "oof.npz"), load_npz(run / "test.npz")
+    assert oof["oof"].shape == (60, 10) and test["pred"].shape == (20, 10)
+    assert test["ids"].tolist() == [str(i) for i in range(1, 21)]
+    scores = json.loads((run / "scores.json").read_text())
+    assert [(u["seed"], u["fold"]) for u in scores["units"]] == [(0, 0), (0, 1)]
+    assert scores["rows_scored"] == 60 and 0 <= scores["oof_accuracy"] <= 1
+    assert all(0 <= u["oof_accuracy"] <= 1 for u in scores["units"])
+    assert json.loads((run / "config.json").read_text())["tta"] == 1
+    assert "CV OOF accuracy" in (run / "log.txt").read_text()
 
 
-def test_corrupt_test_image_gets_the_prior_and_is_listed(finished, capsys):
-    data, tmp_path = finished
-    run = tmp_path / "runs" / "cifar10" / "tiny"
+def test_corrupt_test_image_gets_the_prior_and_is_listed(trained):
+    run = _run(trained)
     scores = json.loads((run / "scores.json").read_text())
     assert scores["unreadable_test_images"] == [12]
-    np.testing.assert_allclose(np.load(run / "test.npy")[11], np.full(10, 0.1), atol=1e-6)
-    assert [row["fold"] for row in scores["folds"]] == [0, 1]
-    assert 0 <= scores["oof_accuracy"] <= 1
+    test = load_npz(run / "test.npz")
+    row = test["ids"].tolist().index("12")
+    np.testing.assert_allclose(test["pred"][row], np.full(10, 0.1), atol=1e-6)  # 6 training images per class
+    assert test["failed"].tolist() == [i == row for i in range(20)]
+    assert "could not be read and were given the training prior: ['12.png']" in (run / "log.txt").read_text()
 
 
-def test_rerun_resumes_and_prints_the_kaggle_command(finished, capsys):
-    data, tmp_path = finished
-    assert _compete(data, tmp_path) == 0
-    out = capsys.readouterr().out
-    assert "finished earlier" in out and "12.png" in out
-    assert out.strip().splitlines()[-1].startswith("kaggle competitions submit -c cifar-10 -f ")
+def test_second_cv_trains_nothing(workspace, log):
+    before = _unit_files(workspace)
+    log.clear()
+    assert _compete(workspace, "--tta", "1", action="cv") == 0
+    assert "all 2 unit(s) done earlier" in log.messages
+    assert not any("training on" in m or "re-predicting" in m for m in log.messages)
+    assert _unit_files(workspace) == before
 
 
-def test_check_lists_the_unreadable_test_image(finished, capsys):
-    data, tmp_path = finished
-    assert _compete(data, tmp_path, action="check") == 0
-    out = capsys.readouterr().out
-    assert "12.png" in out and "1 test image(s) unreadable" in out
+def test_submit_with_more_tta_re_predicts_without_retraining(workspace, log):
+    before = _unit_files(workspace)
+    models = {u: (_run(workspace) / u / "model.keras").stat().st_mtime_ns for u in UNITS}
+    log.clear()
+    assert _compete(workspace, "--tta", "2") == 0
+    assert "all 2 unit(s) done earlier" in log.messages
+    assert not any("training on" in m for m in log.messages)
+    repredicted = [m for m in log.messages if "re-predicting" in m]
+    assert len(repredicted) == 4 and all("'tta': 2" in m for m in repredicted)  # valid and test rows of each unit
+    assert _unit_files(workspace) == before
+    assert {u: (_run(workspace) / u / "model.keras").stat().st_mtime_ns for u in UNITS} == models
+    assert json.loads((_run(workspace) / "config.json").read_text())["tta"] == 2
+    for unit in UNITS:
+        saved = load_npz(_run(workspace) / unit / "valid.npz")
+        assert json.loads(str(saved["settings"]))["tta"] == 2
 
 
-def test_python_batches_holdout_seed_ensemble_and_mixing(tmp_path, capsys):
+def test_submission_rows_follow_their_ids_whatever_the_sample_order(workspace, log):
+    sample_path = workspace / "data" / "sampleSubmission.csv"
+    sample = pd.read_csv(sample_path, dtype=str)
+    shuffled = sample.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert shuffled["id"].tolist() != sample["id"].tolist()
+    shuffled.to_csv(sample_path, index=False)
+    log.clear()
+    assert _compete(workspace, "--tta", "1") == 0
+    assert not any("training on" in m or "re-predicting" in m for m in log.messages)
+    frame = pd.read_csv(workspace / "subs" / "cifar10" / "tiny.csv", dtype=str, keep_default_na=False)
+    assert problems(frame, shuffled, FORMAT) == []
+    assert frame["id"].tolist() == [str(i) for i in range(1, 21)]  # numeric order: 1, 2, ..., 10, not 1, 10, 11
+    test = load_npz(_run(workspace) / "test.npz")
+    predicted = dict(zip(test["ids"].tolist(), np.array(CLASSES)[test["pred"].argmax(axis=1)]))
+    assert [predicted[i] for i in frame["id"]] == frame["label"].tolist()
+    assert log.messages[-1].startswith("kaggle competitions submit -c cifar-10 -f ")
+
+
+def test_assemble_combines_units_trained_one_at_a_time(workspace, log, capsys):
+    (_run(workspace) / "seed0" / "fold1" / "unit.json").unlink()
+    assert _compete(workspace, "--tta", "1", action="assemble") == 3
+    assert "1 unit(s) not done: seed0/fold1" in capsys.readouterr().err
+    log.clear()
+    assert _compete(workspace, "--tta", "1", "--unit", "seed0/fold1", action="cv") == 0
+    assert any("training on" in m for m in log.messages) and "CV OOF accuracy" not in log.text
+    log.clear()
+    assert _compete(workspace, "--tta", "1", action="assemble") == 0
+    assert not any("training on" in m for m in log.messages) and "CV OOF accuracy" in log.text
+
+
+def test_check_lists_the_unreadable_test_image(trained, log):
+    assert _compete(trained, action="check") == 0
+    assert "12.png" in log.text and "1 test image(s) unreadable" in log.text
+
+
+def test_holdout_is_one_unit_per_seed_scored_on_the_held_out_rows(tmp_path, log):
     data = sample_data.generate_batches(tmp_path / "data", n_per_batch=12, n_test=15, seed=0)
-    assert _compete(data, tmp_path, "--holdout", "0.25", "--seeds", "0,1", "--mix", "cutmix", "--image-size", "40",
-                    "--augment", "pad_crop,hflip,cutout", "--label-smoothing", "0.1", "--tta", "2") == 0
-    out = capsys.readouterr().out
-    assert "a stratified 25% holdout" in out and "(arrays)" in out
-    assert "seed #0 alone" in out and "seed #1 alone" in out and "seed ensemble OOF accuracy" in out
-    scores = json.loads((tmp_path / "runs" / "cifar10" / "tiny" / "scores.json").read_text())
-    assert scores["rows_scored"] == 15 and len(scores["oof_accuracy_single_seeds"]) == 2
-    assert len(scores["folds"]) == 2 and "test_batch_accuracy" in scores
-    run = tmp_path / "runs" / "cifar10" / "tiny"
+    assert _compete(tmp_path, "--holdout", "0.2", "--seeds", "0,1", "--mix", "cutmix", "--image-size", "40",
+                    "--augment", "pad_crop,hflip,cutout", "--label-smoothing", "0.1", "--tta", "2", data=data) == 0
+    assert "a stratified 20% holdout" in log.text and "(arrays)" in log.text
+    assert "seed 0 alone" in log.text and "seed 1 alone" in log.text and "seed ensemble OOF accuracy" in log.text
+    run = _run(tmp_path)
+    assert sorted(str(p.parent.relative_to(run)) for p in run.glob("seed*/fold*/unit.json")) == \
+        ["seed0/fold0", "seed1/fold0"]
     assert (run / "seed0" / "folds.csv").read_text() == (run / "seed1" / "folds.csv").read_text()
+    folds = pd.read_csv(run / "seed0" / "folds.csv")["fold"].to_numpy()
+    assert sorted(set(folds.tolist())) == [-1, 0] and (folds == 0).sum() == 12  # 20% of 60
+    scores = json.loads((run / "scores.json").read_text())
+    assert scores["rows_scored"] == 12 and len(scores["oof_accuracy_single_seeds"]) == 2
+    assert [(u["seed"], u["fold"], u["n_valid"]) for u in scores["units"]] == [(0, 0, 12), (1, 0, 12)]
+    assert "test_batch_accuracy" in scores
+    oof = load_npz(run / "oof.npz")
+    assert np.array_equal(~np.isnan(oof["oof_by_seed"]).any(axis=(0, 2)), folds == 0)
     frame = pd.read_csv(tmp_path / "subs" / "cifar10" / "tiny.csv", dtype=str)
     assert frame["id"].tolist() == [str(i) for i in range(1, 16)] and set(frame["label"]) <= set(CLASSES)
     assert not list((tmp_path / "data").rglob("*.png"))
-    assert _compete(data, tmp_path, action="check") == 0
-    assert "batches layout: 60 training images" in capsys.readouterr().out
+    log.clear()
+    assert _compete(tmp_path, action="check", data=data) == 0
+    assert "batches layout: 60 training images" in log.text
 
 
-@pytest.mark.parametrize("flag,value,message", [
-    ("--mix", "mixin", "Unknown batch transform 'mixin'"),
-    ("--augment", "pad_crop,twirl", "Unknown augmentation"),
-    ("--lr-schedule", "linear", "Unknown lr_schedule 'linear'"),
-    ("--optimizer", "rmsprop", "Unknown optimizer 'rmsprop'"),
-    ("--backbone", "resnet21", "Unknown backbone 'resnet21'"),
+def test_a_changed_split_makes_new_folds_and_retrains(tmp_path, log):
+    data = sample_data.generate_batches(tmp_path / "data", n_per_batch=6, n_test=5, seed=0)
+    assert _compete(tmp_path, "--holdout", "0.5", action="cv", data=data) == 0
+    assert _compete(tmp_path, action="cv", data=data) == 0
+    assert "now {'stratified_folds': 2}: the folds are made anew" in log.text
+    units = sorted(p.parent.name for p in (tmp_path / "runs" / "cifar10").glob("*/seed0/fold*/unit.json"))
+    assert units == ["fold0", "fold1"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--mix", "mixin"], "Unknown batch transform 'mixin'"),
+    (["--augment", "pad_crop,twirl"], "Unknown augmentation"),
+    (["--lr-schedule", "linear"], "Unknown lr_schedule 'linear'"),
+    (["--optimizer", "rmsprop"], "Unknown optimizer 'rmsprop'"),
+    (["--backbone", "resnet21"], "Unknown backbone 'resnet21'"),
+    (["--label-smoothing", "1.5"], "label_smoothing must be in [0, 1)"),
+    (["--holdout", "1"], "holdout must be a fraction"),
+    (["--mix", "mixup", "--mix-alpha", "0"], "mix_alpha must be positive"),
+    (["--tta", "3"], "TTA views must be 1, 2, 4 or 8"),
+    (["--layout", "zip"], "Unknown layout 'zip'"),
 ])
-def test_unknown_names_fail_before_anything_is_written(kaggle, tmp_path, capsys, flag, value, message):
-    assert _compete(kaggle, tmp_path, flag, value) == 2
+def test_bad_settings_fail_before_anything_is_read_or_written(tmp_path, capsys, args, message):
+    missing = tmp_path / "no-data-here"  # a check that read the data would fail on this first
+    assert _compete(tmp_path, *args, data=missing) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
 
 
-def test_cv_without_test_data(kaggle, tmp_path, capsys):
+def test_cv_without_test_data(kaggle, tmp_path, log, capsys):
     data = shutil.copytree(kaggle, tmp_path / "data")
     (data / "sampleSubmission.csv").unlink()
     shutil.rmtree(data / "test")
-    assert _compete(data, tmp_path, action="cv") == 0
-    assert "without test predictions" in capsys.readouterr().out
-    assert not (tmp_path / "runs" / "cifar10" / "tiny" / "test.npy").exists()
-    assert _compete(data, tmp_path) == 2  # submit needs the test part
+    assert _compete(tmp_path, action="cv") == 0
+    assert "without test predictions" in log.text
+    assert (_run(tmp_path) / "oof.npz").exists() and not (_run(tmp_path) / "test.npz").exists()
+    assert _compete(tmp_path) == 2  # submit needs the test part
+    assert "sampleSubmission.csv" in capsys.readouterr().err
 
 
 def _assert_failed_cleanly(tmp_path, capsys, *expected):
@@ -128,7 +231,7 @@ def _assert_failed_cleanly(tmp_path, capsys, *expected):
     for text in expected:
         assert text in err
     assert not (tmp_path / "subs").exists()
-    assert not list((tmp_path / "runs").rglob("done.json")) if (tmp_path / "runs").exists() else True
+    assert not (tmp_path / "runs" / "cifar10").exists()
     assert not list(tmp_path.rglob("*.tmp*"))
 
 
@@ -136,7 +239,7 @@ def test_corrupt_training_png_fails_before_training(kaggle, tmp_path, capsys):
     data = shutil.copytree(kaggle, tmp_path / "data")
     path = data / "train" / "33.png"
     path.write_bytes(path.read_bytes()[:80])
-    assert _compete(data, tmp_path) == 2
+    assert _compete(tmp_path) == 2
     _assert_failed_cleanly(tmp_path, capsys, "33.png", "truncated")
     assert not (tmp_path / "runs").exists()
 
@@ -158,7 +261,7 @@ def test_bad_kaggle_input_exits_nonzero(kaggle, tmp_path, capsys, damage, expect
         (data / "train" / "5.png").unlink()
     else:
         cv2.imwrite(str(data / "train" / "8.png"), np.zeros((16, 16, 3), np.uint8))
-    assert _compete(data, tmp_path) == 2
+    assert _compete(tmp_path) == 2
     _assert_failed_cleanly(tmp_path, capsys, *expected)
 
 
@@ -166,17 +269,18 @@ def test_truncated_pickle_exits_nonzero(tmp_path, capsys):
     data = sample_data.generate_batches(tmp_path / "data", n_per_batch=4, n_test=4)
     path = data / batches.FOLDER / "data_batch_2"
     path.write_bytes(path.read_bytes()[:300])
-    assert _compete(data, tmp_path) == 2
+    assert _compete(tmp_path) == 2
     _assert_failed_cleanly(tmp_path, capsys, "data_batch_2", "truncated")
 
 
 def _real_or_skip():
     if not (REAL / "trainLabels.csv").is_file():
-        pytest.skip(f"real CIFAR-10 subset not found at {REAL.resolve()} (../shared/data/cifar10-subset beside the repo)")
+        pytest.skip(f"real CIFAR-10 subset not found at {REAL.resolve()} "
+                    "(../shared/data/cifar10-subset beside the repo)")
     return REAL
 
 
-def test_learns_real_images(tmp_path, capsys):
+def test_learns_real_images(tmp_path):
     data = _real_or_skip()
     assert main(["cifar10", "cv", "--data", str(data), "--runs-dir", str(tmp_path / "runs"), "--limit-train", "1500",
                  "--backbone", "lenet5", "--n-splits", "2", "--epochs", "6", "--batch-size", "32",
@@ -184,7 +288,7 @@ def test_learns_real_images(tmp_path, capsys):
                  "--augment", "hflip", "--tta", "2", "--run", "real"]) == 0
     scores = json.loads((tmp_path / "runs" / "cifar10" / "real" / "scores.json").read_text())
     assert scores["oof_accuracy"] > 0.25, scores  # chance is 0.10
-    assert all(fold["score"] > 0.2 for fold in scores["folds"])
+    assert all(unit["oof_accuracy"] > 0.2 for unit in scores["units"])
 
 
 @pytest.mark.slow

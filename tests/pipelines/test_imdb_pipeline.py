@@ -1,18 +1,35 @@
-"""IMDB end to end through the real CLI on the generated sample; bad input exits non-zero writing nothing; real data."""
+"""IMDB end to end through the real CLI on the generated sample: submit, resume, edits to the download, seed
+ensembles; bad input exits non-zero writing nothing; real data."""
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from compete.common.runs.artefacts import load_npz
 from compete.pipelines.cli import main
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "popcorn"
 TINY = ["--n-splits", "2", "--embedding-dim", "8", "--seq-len", "24", "--vocab-size", "300", "--rnn-units", "4",
         "--rnn-epochs", "1", "--w2v-epochs", "1", "--w2v-min-count", "2", "--w2v-max-reviews", "0", "--min-df", "1",
         "--w2v-batch-size", "512"]
+FAST = ["--models", "tfidf_lr,nbsvm", "--n-splits", "3", "--min-df", "1"]
+MODELS = ("tfidf_lr", "nbsvm")
+
+
+@pytest.fixture(autouse=True)
+def log(caplog):
+    """The `compete` logger's messages in `log.text` (it does not propagate to the root logger caplog watches)."""
+    logger = logging.getLogger("compete")
+    logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture(scope="module")
@@ -22,59 +39,203 @@ def sample(tmp_path_factory):
     return sample_data.generate(tmp_path_factory.mktemp("popcorn"), n_labeled=240, n_test=60, n_unlabeled=300)
 
 
-def test_sample_action_writes_the_popcorn_layout(tmp_path, capsys):
-    assert main(["imdb", "sample", "--out", str(tmp_path / "s")]) == 0
-    assert {p.name for p in (tmp_path / "s").iterdir()} == {
-        "labeledTrainData.tsv", "testData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv"}
+@pytest.fixture
+def download(sample, tmp_path):
+    """A private copy of the sample download, for tests that edit it."""
+    return shutil.copytree(sample, tmp_path / "data")
 
 
 def _dirs(tmp_path):
     return ["--runs-dir", str(tmp_path / "runs"), "--submissions-dir", str(tmp_path / "subs")]
 
 
-def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path, capsys):
+def _fast(action, download, tmp_path, *extra):
+    """`compete imdb ACTION` with the two linear models on 3 folds."""
+    return main(["imdb", action, "--data", str(download), *_dirs(tmp_path), *FAST, *extra])
+
+
+def _run(tmp_path, prefix="3fold") -> Path:
+    [run] = [p for p in (tmp_path / "runs" / "imdb").iterdir() if p.name.startswith(prefix)]
+    return run
+
+
+def _units(tmp_path) -> dict:
+    """Each unit's unit.json (contents and modification time) by model, seed and fold."""
+    run = _run(tmp_path)
+    return {(p.parts[-4].split("-")[0], p.parts[-3], p.parts[-2]): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in run.glob("models/*/seed*/fold*/unit.json")}
+
+
+def _rows(path) -> tuple[str, list[str]]:
+    header, *rows = Path(path).read_text().splitlines()
+    return header, rows
+
+
+def _write_rows(path, header, rows):
+    Path(path).write_text("\n".join([header, *rows]) + "\n")
+
+
+def _row_id(row: str) -> str:
+    return row.split("\t" if "\t" in row else ",", 1)[0].strip('"')
+
+
+def _csv(tmp_path) -> pd.DataFrame:
+    [csv] = list((tmp_path / "subs" / "imdb").glob("*.csv"))
+    return pd.read_csv(csv, dtype={"id": str})
+
+
+def test_sample_action_writes_the_popcorn_layout(tmp_path):
+    assert main(["imdb", "sample", "--out", str(tmp_path / "s")]) == 0
+    assert {p.name for p in (tmp_path / "s").iterdir()} == {
+        "labeledTrainData.tsv", "testData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv"}
+
+
+def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path, capsys, log):
     args = ["imdb", "submit", "--data", str(sample), *_dirs(tmp_path), *TINY, "--models", "tfidf_lr,nbsvm,w2v_avg,lstm"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("kaggle competitions submit -c word2vec-nlp-tutorial -f ")
-    [csv] = list((tmp_path / "subs" / "imdb").glob("*.csv"))
-    frame = pd.read_csv(csv, dtype={"id": str})
-    test_ids = [line.split("\t")[0].strip('"') for line in (sample / "testData.tsv").read_text().splitlines()[1:]]
+    frame = _csv(tmp_path)
+    test_ids = [_row_id(row) for row in _rows(sample / "testData.tsv")[1]]
     assert list(frame.columns) == ["id", "sentiment"] and frame["id"].tolist() == test_ids
     assert frame["sentiment"].between(0, 1).all()
+    [csv] = list((tmp_path / "subs" / "imdb").glob("*.csv"))
     assert not csv.read_text().splitlines()[1].startswith('"')
-    [run] = [p for p in (tmp_path / "runs" / "imdb").iterdir() if p.name.startswith("2fold")]
+    run = _run(tmp_path, "2fold")
     scores = json.loads((run / "scores.json").read_text())
     assert set(scores["models"]) == {"tfidf_lr", "nbsvm", "w2v_avg", "lstm"}
     assert scores["models"]["tfidf_lr"]["auc"] > 0.8 and scores["blend"]["auc"] > 0.8
     lstm = scores["models"]["lstm"]
     assert lstm["fold_auc_mean"] == pytest.approx(np.mean(lstm["fold_auc"])) and len(lstm["fold_auc"]) == 2
     assert f"(folds {lstm['fold_auc_mean']:.4f})" in out
-    assert (run / "folds.csv").exists() and (run / "blend.json").exists() and (run / "config.json").exists()
+    for name in ("seed0/folds.csv", "blend.json", "config.json", "oof_blend.npz", "test_blend.npz", "log.txt"):
+        assert (run / name).exists(), name
     for name in scores["models"]:
         folder = run / scores["models"][name]["dir"]
-        assert (folder / "oof.npy").exists() and (folder / "test.npy").exists() and (folder / "fold1" / "done.json").exists()
-    # Labels in the test file would be a leak; rerunning resumes every fold and reproduces the submission.
+        assert folder.name.startswith(f"{name}-") and folder.parent.name == "models"
+        for name in ("oof.npz", "test.npz", "seed0/fold1/unit.json"):
+            assert (folder / name).exists(), name
+    assert {"model.keras", "recurrent.json"} <= {p.name for p in (run / lstm["dir"] / "seed0/fold0").iterdir()}
+    assert "model.pkl" in {p.name for p in (run / scores["models"]["w2v_avg"]["dir"] / "seed0/fold0").iterdir()}
+    assert len(list((tmp_path / "runs" / "imdb").glob("word2vec-skipgram-*/vectors.npy"))) == 1
+    # Rerunning resumes every unit, needs no word vectors and reproduces the submission.
     before = csv.read_text()
+    log.clear()
     assert main(args) == 0
-    assert "already done" in capsys.readouterr().out and csv.read_text() == before
+    assert log.text.count("unit(s) done earlier") == 4 and "training on" not in log.text
+    assert "word2vec:" not in log.text and csv.read_text() == before
+
+
+def test_a_second_cv_trains_nothing(download, tmp_path, log):
+    assert _fast("cv", download, tmp_path) == 0
+    units = _units(tmp_path)
+    assert len(units) == 2 * 3
+    log.clear()
+    assert _fast("cv", download, tmp_path) == 0
+    assert _units(tmp_path) == units
+    assert "training on" not in log.text
+    for name in MODELS:
+        assert f"{name}: all 3 unit(s) done earlier" in log.text
+
+
+def test_reordered_test_rows_keep_each_prediction_with_its_id(download, tmp_path):
+    """Reorder testData.tsv and the sample submission (differently) after cv: every row keeps its own prediction."""
+    assert _fast("cv", download, tmp_path) == 0
+    units = _units(tmp_path)
+    for name, seed in (("testData.tsv", 1), ("sampleSubmission.csv", 2)):
+        header, rows = _rows(download / name)
+        _write_rows(download / name, header, [rows[i] for i in np.random.default_rng(seed).permutation(len(rows))])
+    assert _fast("submit", download, tmp_path) == 0
+    resumed = _csv(tmp_path)
+    assert _units(tmp_path) == units
+    assert resumed["id"].tolist() == [_row_id(r) for r in _rows(download / "sampleSubmission.csv")[1]]
+    fresh = tmp_path / "fresh"
+    assert _fast("submit", download, fresh) == 0  # trained from scratch on the reordered download
+    expected = _csv(fresh).set_index("id")["sentiment"]
+    wrong = int((resumed.set_index("id")["sentiment"] != expected.reindex(resumed["id"])).sum())
+    assert wrong == 0, f"{wrong} of {len(resumed)} rows carry another review's prediction"
+
+
+def test_a_removed_test_review_needs_no_retraining(download, tmp_path, log):
+    assert _fast("cv", download, tmp_path) == 0
+    units = _units(tmp_path)
+    header, rows = _rows(download / "testData.tsv")
+    gone = _row_id(rows[7])
+    _write_rows(download / "testData.tsv", header, [r for r in rows if _row_id(r) != gone])
+    header, rows = _rows(download / "sampleSubmission.csv")
+    _write_rows(download / "sampleSubmission.csv", header, [r for r in rows if _row_id(r) != gone])
+    log.clear()
+    assert _fast("submit", download, tmp_path) == 0
+    assert _units(tmp_path) == units and "training on" not in log.text
+    frame = _csv(tmp_path)
+    assert frame["id"].tolist() == [_row_id(r) for r in rows if _row_id(r) != gone] and gone not in set(frame["id"])
+    fresh = tmp_path / "fresh"
+    assert _fast("submit", download, fresh) == 0  # trained from scratch without the review
+    assert frame.equals(_csv(fresh))
+
+
+def test_an_edited_label_retrains_only_the_units_that_trained_on_it(download, tmp_path, log):
+    assert _fast("cv", download, tmp_path) == 0
+    units = _units(tmp_path)
+    header, rows = _rows(download / "labeledTrainData.tsv")
+    row = 11
+    review_id, label, text = rows[row].split("\t", 2)
+    rows[row] = "\t".join([review_id, "0" if label == "1" else "1", text])
+    _write_rows(download / "labeledTrainData.tsv", header, rows)
+    log.clear()
+    assert _fast("cv", download, tmp_path) == 0
+    assert log.text.count("training on") == 2 * 2  # n_splits - 1 units per model
+    for name in MODELS:
+        assert f"{name}: 2 of 3 unit(s) to train (the training labels changed)" in log.text
+    folds = pd.read_csv(_run(tmp_path) / "seed0" / "folds.csv", dtype={"id": str}).set_index("id")["fold"]
+    own = f"fold{folds[review_id.strip(chr(34))]}"  # the edited row's fold: its unit never trained on it
+    after = _units(tmp_path)
+    retrained = sorted(key for key in units if after[key] != units[key])
+    assert retrained == sorted((m, "seed0", f"fold{f}") for m in MODELS for f in range(3) if f"fold{f}" != own)
+
+
+def test_seeds_add_units_and_report_the_seed_ensemble(download, tmp_path, capsys, log):
+    assert _fast("cv", download, tmp_path) == 0
+    seed0 = _units(tmp_path)
+    log.clear()
+    assert _fast("cv", download, tmp_path, "--seeds", "0,1") == 0
+    units = _units(tmp_path)
+    assert {k: v for k, v in units.items() if k[1] == "seed0"} == seed0
+    assert sorted(k for k in units if k[1] == "seed1") == [(m, "seed1", f"fold{f}") for m in sorted(MODELS)
+                                                           for f in range(3)]
+    out = capsys.readouterr().out
+    assert "seed ensemble of seeds 0, 1" in out and "single seeds: seed 0 " in out
+    assert "weights fit out of fold on seed 0's folds" in out
+    run = _run(tmp_path)
+    scores = json.loads((run / "scores.json").read_text())
+    assert scores["seeds"] == [0, 1] and scores["blend"]["scored_on_folds_of_seed"] == 0
+    for name in MODELS:
+        entry = scores["models"][name]
+        assert len(entry["auc_single_seeds"]) == 2 and len(entry["fold_auc"]) == 6
+        saved = load_npz(run / entry["dir"] / "oof.npz")
+        assert saved["oof_by_seed"].shape == (2, 240)
+        assert np.allclose(saved["oof"], saved["oof_by_seed"].mean(axis=0))
+        assert not np.allclose(saved["oof_by_seed"][0], saved["oof_by_seed"][1])  # different folds per seed
 
 
 def test_review_id_is_never_a_feature(sample, tmp_path):
-    """Shuffling which id goes with which review changes nothing in the OOF predictions."""
+    """Changing each id's star-rating suffix (the leak) changes nothing in the OOF predictions."""
     from compete.pipelines.imdb import ImdbConfig, cross_validate
 
-    shuffled = tmp_path / "shuffled"
-    shuffled.mkdir()
-    lines = (sample / "labeledTrainData.tsv").read_text().splitlines()
-    ids = [l.split("\t", 1)[0] for l in lines[1:]]
-    rest = [l.split("\t", 1)[1] for l in lines[1:]]
-    swapped = list(np.random.default_rng(0).permutation(ids))
-    (shuffled / "labeledTrainData.tsv").write_text("\n".join([lines[0]] + [f"{i}\t{r}" for i, r in zip(swapped, rest)]) + "\n")
+    relabeled = tmp_path / "relabeled"
+    relabeled.mkdir()
+    header, rows = _rows(sample / "labeledTrainData.tsv")
+    rng = np.random.default_rng(0)
+    swapped = []
+    for row in rows:
+        review_id, rest = row.split("\t", 1)
+        number = review_id.strip('"').split("_")[0]
+        swapped.append(f'"{number}_{int(rng.integers(1, 11))}"\t{rest}')
+    _write_rows(relabeled / "labeledTrainData.tsv", header, swapped)
     results = []
-    for data in (sample, shuffled):
+    for data in (sample, relabeled):
         cfg = ImdbConfig(data=str(data), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr"], n_splits=2, min_df=1)
-        results.append(cross_validate(cfg, log=lambda *_: None).oof[:, 0])
+        results.append(cross_validate(cfg).oof[:, 0])
     assert np.allclose(results[0], results[1])
 
 
@@ -83,13 +244,19 @@ def test_cv_without_test_file_and_word2vec_neighbours(sample, tmp_path, capsys):
     data.mkdir()
     for name in ("labeledTrainData.tsv", "unlabeledTrainData.tsv"):
         (data / name).write_bytes((sample / name).read_bytes())
-    assert main(["imdb", "cv", "--data", str(data), *_dirs(tmp_path), "--models", "tfidf_lr,nbsvm", "--n-splits", "2"]) == 0
+    assert main(["imdb", "cv", "--data", str(data), *_dirs(tmp_path), "--models", "tfidf_lr,nbsvm",
+                 "--n-splits", "2"]) == 0
     assert "without test predictions" in capsys.readouterr().out
-    assert main(["imdb", "submit", "--data", str(data), *_dirs(tmp_path), "--models", "tfidf_lr", "--n-splits", "2"]) == 2
+    assert main(["imdb", "submit", "--data", str(data), *_dirs(tmp_path), "--models", "tfidf_lr",
+                 "--n-splits", "2"]) == 2
     assert "testData.tsv" in capsys.readouterr().err and not (tmp_path / "subs").exists()
     assert main(["imdb", "word2vec", "--data", str(data), *_dirs(tmp_path), *TINY, "--neighbours", "movie,zzz"]) == 0
     out = capsys.readouterr().out
     assert "movie" in out and "(not in the vocabulary)" in out
+    # The cache is keyed by the texts and settings, not by the folder: a copy of the data reuses it.
+    copy = shutil.copytree(data, tmp_path / "copy")
+    assert main(["imdb", "word2vec", "--data", str(copy), *_dirs(tmp_path), *TINY, "--neighbours", "movie"]) == 0
+    assert "word2vec: reusing" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -109,9 +276,15 @@ def test_bad_input_exits_2_naming_file_and_writes_nothing(sample, tmp_path, caps
     assert not (tmp_path / "subs").exists() and not (tmp_path / "runs").exists()
 
 
-def test_unknown_model_is_rejected(sample, tmp_path, capsys):
-    assert main(["imdb", "cv", "--data", str(sample), *_dirs(tmp_path), "--models", "bert"]) == 2
-    assert "Unknown model(s) ['bert']; available: tfidf_lr, nbsvm, w2v_avg, lstm, gru" in capsys.readouterr().err
+@pytest.mark.parametrize("flags, message", [
+    (["--models", "bert"], "Unknown model(s) ['bert']; available: tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
+    (["--blend", "max"], "Unknown blend 'max'; available: auc, logistic, mean"),
+    (["--seeds", "0,0"], "seeds must be distinct non-negative integers"),
+])
+def test_bad_settings_are_rejected_before_anything_is_written(sample, tmp_path, capsys, flags, message):
+    assert main(["imdb", "cv", "--data", str(sample), *_dirs(tmp_path), *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
 
 
 def test_real_data_tfidf_baseline_on_5000_reviews(tmp_path):
@@ -120,7 +293,7 @@ def test_real_data_tfidf_baseline_on_5000_reviews(tmp_path):
     from compete.pipelines.imdb import ImdbConfig, cross_validate
 
     cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr"], limit_train=5000, n_splits=5)
-    result = cross_validate(cfg, log=lambda *_: None)
+    result = cross_validate(cfg)
     assert result.scores["models"]["tfidf_lr"]["auc"] > 0.92
 
 

@@ -1,6 +1,7 @@
-"""The pictogram pipeline through the real CLI on the generated sample: submit, hygiene, check, bad input."""
+"""The pictogram pipeline through the real CLI on the generated sample: submit, resume, hygiene, check, bad input."""
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -25,59 +26,167 @@ def copy(sample, tmp_path):
     return shutil.copytree(sample, tmp_path / "data")
 
 
+@pytest.fixture
+def log(caplog):
+    """The `compete` logger's messages (it does not propagate to the root logger, so hook it directly)."""
+    logger = logging.getLogger("compete")
+    caplog.set_level(logging.INFO, logger="compete")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
 def cli(action, data, tmp_path, *extra):
     return main(["pictogram", action, "--data", str(data), "--runs-dir", str(tmp_path / "runs"),
                  "--submissions-dir", str(tmp_path / "subs"), *extra])
 
 
-def test_submit_end_to_end_writes_a_valid_submission(sample, tmp_path, capsys):
+def _scores(run):
+    return json.loads((run / "scores.json").read_text(encoding="utf-8"))
+
+
+def _units(run):
+    return sorted(run.glob("seed*/fold*/unit.json"))
+
+
+def test_submit_end_to_end_writes_a_valid_submission(sample, tmp_path, log):
     code = cli("submit", sample, tmp_path, *TINY, "--run", "t", "--sampling", "oversample", "--loss", "focal",
                "--class-weight", "balanced", "--crop-to-box", "--id-column", "파일명", "--label-column", "분류")
-    out = capsys.readouterr().out
+    out = log.text
     assert code == 0, out
     frame = pd.read_csv(tmp_path / "subs" / "pictogram" / "t.csv", dtype=str, encoding="utf-8")
     images = sorted(p.name for p in (sample / "2.Validation" / "원천데이터").iterdir())
     assert list(frame.columns) == ["파일명", "분류"] and sorted(frame["파일명"]) == images
     assert set(frame["분류"]) <= set(CLASSES)
     run = tmp_path / "runs" / "pictogram" / "t"
-    scores = json.loads((run / "scores.json").read_text(encoding="utf-8"))
+    scores = _scores(run)
     assert {"macro_f1", "accuracy", "macro_f1_bias_tuned_in_sample", "macro_f1_bias_tuned_held_out",
-            "per_class", "per_domain", "evaluation"} <= set(scores)
+            "per_class", "per_domain", "evaluation", "units"} <= set(scores)
     assert scores["dropped_by_hygiene"] == 3 and len(scores["per_class"]) == len(CLASSES)
-    for name in ("confusion.png", "hygiene.png", "hygiene.json", "oof.npy", "test.npy", "biases.json"):
+    assert [(u["seed"], u["fold"]) for u in scores["units"]] == [(0, 0), (0, 1)]
+    assert all(0 <= u["macro_f1"] <= 1 for u in scores["units"])
+    for name in ("confusion.png", "hygiene.png", "hygiene.json", "oof.npz", "test.npz", "biases.json", "config.json",
+                 "log.txt", "seed0/folds.csv"):
         assert (run / name).is_file(), name
+    assert len(_units(run)) == 2
+    assert json.loads((run / "config.json").read_text(encoding="utf-8"))["loss"] == "focal"
     assert "submission written and checked" in out and "bias tuning auto: out-of-fold macro-F1" in out
+    assert "crop_to_box: training on the labelled boxes" in out
+    assert "hygiene: leaving out 3 training image(s)" in (run / "log.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("mode, tuned, applied", [("auto", 0.8, False), ("auto", 0.95, True), ("on", 0.8, True),
                                                   ("off", 0.95, False)])
-def test_biases_are_applied_as_the_setting_and_the_honest_score_say(mode, tuned, applied):
+def test_biases_are_applied_as_the_setting_and_the_honest_score_say(mode, tuned, applied, log):
     from compete.pipelines.pictogram import _use_biases
 
-    lines = []
-    assert _use_biases(mode, {"macro_f1": 0.9, "macro_f1_bias_tuned_held_out": tuned}, lines.append) is applied
-    assert ("does not apply" in lines[0]) is not applied
+    assert _use_biases(mode, {"macro_f1": 0.9, "macro_f1_bias_tuned_held_out": tuned}) is applied
+    assert ("does not apply" in log.messages[-1]) is not applied
 
 
-def test_unknown_bias_tuning_mode_is_refused(sample, tmp_path, capsys):
-    assert cli("cv", sample, tmp_path, *TINY, "--bias-tuning", "always") == 2
-    assert "Unknown bias_tuning 'always'" in capsys.readouterr().err
-    assert not (tmp_path / "runs").exists()
+@pytest.mark.parametrize("flag, value, message", [
+    ("--loss", "focall", "Unknown loss 'focall'"),
+    ("--sampling", "smote", "Unknown sampler 'smote'"),
+    ("--class-weight", "inverse", "Unknown class_weight 'inverse'"),
+    ("--bias-tuning", "always", "Unknown bias_tuning 'always'"),
+    ("--weights", "imagenet", "forbids pre-trained weights"),
+    ("--lr-schedule", "linear", "Unknown lr_schedule 'linear'"),
+    ("--backbone", "no_such_net", "Unknown backbone 'no_such_net'"),
+    ("--hash-method", "md5", "Unknown hash_method 'md5'"),
+])
+def test_a_failed_settings_check_exits_2_before_reading_data_and_leaves_no_run(tmp_path, capsys, flag, value,
+                                                                                message):
+    # The data folder does not exist: settings are checked first, so that is not what is reported.
+    for action in ("cv", "submit"):
+        assert cli(action, tmp_path / "no-data", tmp_path, *TINY, flag, value) == 2
+        err = capsys.readouterr().err
+        assert message in err and "data folder not found" not in err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
 
 
-def test_hygiene_action_reports(sample, tmp_path, capsys):
+def test_settings_that_change_no_trained_model_are_not_in_the_units_key():
+    from dataclasses import replace
+
+    from compete.pipelines.pictogram import PictogramConfig
+
+    base = PictogramConfig(data="d")
+    for change in (dict(bias_tuning="on"), dict(bias_passes=3), dict(drop_photos=False), dict(crop_to_box=True),
+                   dict(near_distance=3), dict(hash_method="dhash"), dict(stratify_domain=False),
+                   dict(strict_matching=True), dict(allow_pretrained=True), dict(id_column="id"),
+                   dict(label_key="a.b"), dict(classes=["x"]), dict(domains=["A"]), dict(tta=4), dict(focal_gamma=3.0),
+                   dict(sampling_ratio=2.0)):
+        assert replace(base, **change).unit_settings() == base.unit_settings(), change
+    for change in (dict(loss="focal"), dict(sampling="oversample"), dict(class_weight="balanced"), dict(epochs=3)):
+        assert replace(base, **change).unit_settings() != base.unit_settings(), change
+    focal, oversample = replace(base, loss="focal"), replace(base, sampling="oversample")
+    assert replace(focal, focal_gamma=3.0).unit_settings() != focal.unit_settings()
+    assert replace(oversample, sampling_ratio=2.0).unit_settings() != oversample.unit_settings()
+
+
+def test_a_second_cv_trains_nothing_and_leaves_every_unit_as_it_was(sample, tmp_path, log):
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "r") == 0
+    run = tmp_path / "runs" / "pictogram" / "r"
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in _units(run)}
+    models = {p: p.stat().st_mtime_ns for p in run.glob("seed*/fold*/model.keras")}
+    assert len(before) == 2 and len(models) == 2
+    log.clear()
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "r") == 0
+    assert "all 2 unit(s) done earlier" in log.text
+    assert "training on" not in log.text and "re-predicting" not in log.text
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in _units(run)} == before
+    assert {p: p.stat().st_mtime_ns for p in run.glob("seed*/fold*/model.keras")} == models
+
+
+def test_an_edited_training_label_retrains_says_why_and_changes_the_scores(copy, tmp_path, log):
+    assert cli("cv", copy, tmp_path, *TINY, "--run", "e") == 0
+    run = tmp_path / "runs" / "pictogram" / "e"
+    before_units = {p: p.read_text(encoding="utf-8") for p in _units(run)}
+    support_before = {c["class"]: c["support"] for c in _scores(run)["per_class"]}
+    trained = {Path(i).stem for i in pd.read_csv(run / "seed0" / "folds.csv", dtype=str)["id"]}
+    label_file = next(p for p in sorted((copy / "1.Training" / "라벨링데이터").rglob("*.json")) if p.stem in trained)
+    label = json.loads(label_file.read_text(encoding="utf-8"))
+    old = label["category"]["ctg_nm_level3"]
+    new = next(c for c in CLASSES if c != old)
+    label["category"]["ctg_nm_level3"] = new
+    label_file.write_text(json.dumps(label, ensure_ascii=False), encoding="utf-8")
+    log.clear()
+    assert cli("cv", copy, tmp_path, *TINY, "--run", "e") == 0
+    reasons = [m for m in log.messages if "unit(s) to train" in m]
+    assert any("the training labels changed" in m for m in reasons), reasons
+    assert "done earlier" not in log.text
+    after_units = {p: p.read_text(encoding="utf-8") for p in _units(run)}
+    assert after_units.keys() == before_units.keys()
+    assert all(json.loads(after_units[p])["key"] != json.loads(before_units[p])["key"] for p in before_units)
+    support_after = {c["class"]: c["support"] for c in _scores(run)["per_class"]}
+    assert support_after == {**support_before, old: support_before[old] - 1, new: support_before[new] + 1}
+
+
+def test_units_trained_one_by_one_then_assembled(sample, tmp_path, log, capsys):
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "u", "--unit", "seed0/fold1") == 0
+    run = tmp_path / "runs" / "pictogram" / "u"
+    assert [p.parent.name for p in _units(run)] == ["fold1"] and not (run / "scores.json").exists()
+    assert cli("assemble", sample, tmp_path, *TINY, "--run", "u") == 3
+    assert "seed0/fold0" in capsys.readouterr().err
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "u", "--unit", "seed0/fold0") == 0
+    log.clear()
+    assert cli("assemble", sample, tmp_path, *TINY, "--run", "u") == 0
+    assert "training on" not in log.text and (run / "scores.json").is_file()
+    assert len(_scores(run)["units"]) == 2
+
+
+def test_hygiene_action_reports(sample, tmp_path, log):
     assert cli("hygiene", sample, tmp_path, "--run", "h") == 0
     report = json.loads((tmp_path / "runs" / "pictogram" / "h" / "hygiene.json").read_text(encoding="utf-8"))
     assert len(report["exact_groups"]) == 2 and len(report["near_groups"]) == 2 and len(report["photos"]) == 1
     assert report["train_test_overlap"] == {"exact": 1, "near": 1}
     assert (tmp_path / "runs" / "pictogram" / "h" / "hygiene.png").is_file()
-    assert "cv would leave out 3" in capsys.readouterr().out
+    assert "cv would leave out 3" in log.text
 
 
-def test_duplicates_kept_in_training_share_a_fold(sample, tmp_path, capsys):
+def test_duplicates_kept_in_training_share_a_fold(sample, tmp_path, log):
     assert cli("cv", sample, tmp_path, *TINY, "--run", "kept", "--no-drop-exact-duplicates",
                "--no-drop-near-duplicates", "--no-drop-photos") == 0
-    assert "duplicate(s) kept in training stay in their original's fold" in capsys.readouterr().out
+    assert "duplicate(s) kept in training stay in their original's fold" in log.text
     folds = pd.read_csv(tmp_path / "runs" / "pictogram" / "kept" / "seed0" / "folds.csv", dtype={"id": str})
     fold_of = dict(zip(folds["id"], folds["fold"]))
     manifest = json.loads((sample / "sample_manifest.json").read_text(encoding="utf-8"))
@@ -87,12 +196,6 @@ def test_duplicates_kept_in_training_share_a_fold(sample, tmp_path, capsys):
 
 def test_check_passes_on_the_sample(sample, tmp_path):
     assert cli("check", sample, tmp_path) == 0
-
-
-def test_imagenet_refused_through_the_cli(sample, tmp_path, capsys):
-    assert cli("cv", sample, tmp_path, "--weights", "imagenet") == 2
-    assert "forbids pre-trained weights" in capsys.readouterr().err
-    assert not (tmp_path / "runs").exists()
 
 
 def _edit_label(data, change):
@@ -119,15 +222,15 @@ def test_bad_label_files_exit_non_zero_naming_the_file(copy, tmp_path, capsys, c
     assert cli(action, copy, tmp_path, *TINY, *extra) == 2
     err = capsys.readouterr().err
     assert message in err and path.name in err
-    assert not list((tmp_path / "subs").rglob("*.csv")) if (tmp_path / "subs").exists() else True
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
 
 
-def test_box_outside_image_stops_cv_with_crop(copy, tmp_path, capsys):
+def test_box_outside_image_stops_cv_with_crop_before_any_run_folder(copy, tmp_path, capsys):
     path = _edit_label(copy, _box_outside)
     assert cli("cv", copy, tmp_path, *TINY, "--crop-to-box", "--run", "b") == 2
     err = capsys.readouterr().err
     assert "outside" in err and path.name in err
-    assert not list((tmp_path / "runs").rglob("done.json"))
+    assert not (tmp_path / "runs").exists()
 
 
 def test_undecodable_image_and_unknown_evaluation_class(copy, tmp_path, capsys):
@@ -135,6 +238,7 @@ def test_undecodable_image_and_unknown_evaluation_class(copy, tmp_path, capsys):
     image.write_bytes(b"\x89PNG\r\n garbage")
     assert cli("cv", copy, tmp_path, *TINY) == 2
     assert image.name in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
     image.unlink()
     label = sorted((copy / "2.Validation" / "라벨링데이터").glob("*.json"))[0]
     data = json.loads(label.read_text(encoding="utf-8"))
@@ -152,5 +256,5 @@ def test_sample_action(tmp_path):
 
 @pytest.mark.slow
 def test_demo_runs(tmp_path):
-    assert main(["demo", "pictogram", "--runs-dir", str(tmp_path / "runs"), "--submissions-dir", str(tmp_path / "subs"),
+    assert main(["pictogram", "demo", "--runs-dir", str(tmp_path / "runs"), "--submissions-dir", str(tmp_path / "subs"),
                  "--epochs", "2", "--n-splits", "2"]) == 0
