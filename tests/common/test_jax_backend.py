@@ -12,11 +12,11 @@ SCRIPT = textwrap.dedent("""
     import dataclasses, sys
     import cv2, numpy as np, keras
     assert keras.backend.backend() == "jax", keras.backend.backend()
-    from compete.common.training import fitting as training
+    from pathlib import Path
+    from compete.common import config
     from compete.common.config import ImageCVConfig
-    from compete.common.data.images import ImageDataset
     from compete.common.models.classifier import build_image_classifier
-    from compete.common.training.predict import predict_files
+    from compete.common.runs.engine import Split
 
     root = sys.argv[1]
     rng = np.random.default_rng(0)
@@ -28,14 +28,14 @@ SCRIPT = textwrap.dedent("""
         paths.append(f"{root}/{i}.jpg")
         labels.append([i % 2, 1 - i % 2])
     labels = np.array(labels, "float32")
-    training.seed_everything(0)
-    model = build_image_classifier("tiny_cnn", 16, 2, "sigmoid")
-    cfg = dataclasses.replace(ImageCVConfig(), epochs=1, lr_schedule="constant")
-    train = ImageDataset(paths[:16], labels[:16], image_size=16, batch_size=8, augment=None, shuffle=True)
-    valid = ImageDataset(paths[16:], labels[16:], image_size=16, batch_size=8)
-    training.fit(model, train, valid, root + "/out", cfg, loss="binary_crossentropy", verbose=0)
-    preds, failed = predict_files(keras.saving.load_model(root + "/out/model.keras"), paths, image_size=16,
-                                  batch_size=8, views=2)
+    cfg = dataclasses.replace(ImageCVConfig(), backbone="tiny_cnn", weights=None, image_size=16, batch_size=8,
+                              epochs=1, lr_schedule="constant", augment=[])
+    learner = config.image_learner(cfg, lambda: build_image_classifier("tiny_cnn", 16, 2, "sigmoid"),
+                                   loss="binary_crossentropy")
+    data = Split([str(i) for i in range(24)], paths, labels, [str(i) for i in range(24)])
+    model, summary = learner.fit(data, np.arange(16), np.arange(16, 24), 0, Path(root) / "out")
+    learner.save(model, Path(root) / "out")
+    preds, failed = learner.predict(learner.load(Path(root) / "out"), data, np.arange(24))
     assert preds.shape == (24, 2) and np.isfinite(preds).all() and failed == []
     print("jax ok")
 """)
