@@ -14,3 +14,17 @@ def planet_sample(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("planet-sample")
     return sample_data.generate(root, n_train=120, n_test=20, n_test_additional=10, seed=0, image_size=64)
+
+
+@pytest.fixture
+def log(caplog):
+    """The `compete` logger's messages in `log.text` (it does not propagate to the root logger caplog watches)."""
+    import logging
+
+    logger = logging.getLogger("compete")
+    caplog.set_level(logging.INFO, logger="compete")
+    logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)

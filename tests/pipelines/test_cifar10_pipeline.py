@@ -1,7 +1,6 @@
 """CIFAR-10 end to end through the `compete` command: Kaggle layout, python batches, resuming, bad input, real data."""
 
 import json
-import logging
 import shutil
 from pathlib import Path
 
@@ -26,17 +25,6 @@ def _compete(root, *extra, action="submit", data=None):
     """`compete cifar10 ACTION` on `root`/data, with runs and submissions under `root`."""
     return main(["cifar10", action, "--data", str(data or root / "data"), "--runs-dir", str(root / "runs"),
                  "--submissions-dir", str(root / "subs"), *TINY, *extra])
-
-
-@pytest.fixture
-def log(caplog):
-    """The `compete` logger's messages (it does not propagate to the root logger that caplog watches)."""
-    logger = logging.getLogger("compete")
-    logger.addHandler(caplog.handler)
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture(scope="module")

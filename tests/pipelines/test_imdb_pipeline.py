@@ -2,7 +2,6 @@
 ensembles; bad input exits non-zero writing nothing; real data."""
 
 import json
-import logging
 import shutil
 from pathlib import Path
 
@@ -21,15 +20,7 @@ FAST = ["--models", "tfidf_lr,nbsvm", "--n-splits", "3", "--min-df", "1"]
 MODELS = ("tfidf_lr", "nbsvm")
 
 
-@pytest.fixture(autouse=True)
-def log(caplog):
-    """The `compete` logger's messages in `log.text` (it does not propagate to the root logger caplog watches)."""
-    logger = logging.getLogger("compete")
-    logger.addHandler(caplog.handler)
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
+pytestmark = pytest.mark.usefixtures("log")  # the `compete` logger's messages reach caplog in every test
 
 
 @pytest.fixture(scope="module")

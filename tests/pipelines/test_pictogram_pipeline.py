@@ -1,7 +1,6 @@
 """The pictogram pipeline through the real CLI on the generated sample: submit, resume, hygiene, check, bad input."""
 
 import json
-import logging
 import shutil
 from pathlib import Path
 
@@ -24,16 +23,6 @@ def sample(tmp_path_factory):
 @pytest.fixture
 def copy(sample, tmp_path):
     return shutil.copytree(sample, tmp_path / "data")
-
-
-@pytest.fixture
-def log(caplog):
-    """The `compete` logger's messages (it does not propagate to the root logger, so hook it directly)."""
-    logger = logging.getLogger("compete")
-    caplog.set_level(logging.INFO, logger="compete")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
 
 
 def cli(action, data, tmp_path, *extra):
