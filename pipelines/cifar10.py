@@ -193,11 +193,7 @@ def assemble(cfg: Cifar10Config, wait: bool = False) -> CVResult:
 def _score(labels: np.ndarray, out, folds: dict) -> dict:
     """Accuracy on the rows every seed validated on: of the seed ensemble, of each seed, and of each unit."""
     scored = out.scored
-    units = []
-    for summary in out.units:
-        rows = folds[summary["seed"]] == summary["fold"]
-        pred = out.oof_by_seed[out.seeds.index(summary["seed"])][rows]
-        units.append({**summary, "oof_accuracy": accuracy_of(labels[rows], pred)})
+    units = out.score_units(folds, lambda rows, pred: accuracy_of(labels[rows], pred), "oof_accuracy")
     return {
         "oof_accuracy": accuracy_of(labels[scored], out.oof[scored]),
         "oof_accuracy_single_seeds": [accuracy_of(labels[scored], o[scored]) for o in out.oof_by_seed],

@@ -304,7 +304,7 @@ def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units:
                     f"{0 if data.test is None else len(data.test):,} test reviews, {cfg.n_splits} folds x "
                     f"{len(cfg.seeds)} seed(s), models {cfg.models}")
         folds = {seed: session.fold_column(seed, data.train.ids, lambda rows, seed=seed: stratified_folds(
-            y[rows], cfg.n_splits, seed)) for seed in cfg.seeds}
+            y[rows], cfg.n_splits, seed), spec={"stratified_folds": cfg.n_splits}) for seed in cfg.seeds}
         engines = {}
         for name in cfg.models:
             learner = _learner(cfg, name, vectors)
@@ -352,11 +352,7 @@ def _score(cfg, y, assemblies, folds, roots, run_path):
     """Per model: pooled AUC of the seed-averaged OOF, each unit's AUC on its fold, seconds; the blend out of fold."""
     scores = {"seeds": list(cfg.seeds), "models": {}}
     for name, out in assemblies.items():
-        fold_auc = []
-        for index, seed in enumerate(out.seeds):
-            for fold in np.unique(folds[seed][folds[seed] >= 0]):
-                rows = folds[seed] == fold
-                fold_auc.append(roc_auc(y[rows], out.oof_by_seed[index][rows]))
+        fold_auc = [u["auc"] for u in out.score_units(folds, lambda rows, pred: roc_auc(y[rows], pred), "auc")]
         entry = {"auc": roc_auc(y, out.oof), "accuracy": accuracy(y, out.oof), "fold_auc": fold_auc,
                  "fold_auc_mean": float(np.mean(fold_auc)),
                  "seconds": round(float(sum(u.get("seconds") or 0.0 for u in out.units)), 1),

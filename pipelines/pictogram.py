@@ -405,11 +405,7 @@ def _score(cfg: PictogramConfig, data: Data, out, folds: dict, run_path: Path) -
     logs = biastuning.log_scores(out.oof)
     biases, tuned = biastuning.tune(y, logs, passes=cfg.bias_passes)
     held = biastuning.held_out(y, logs, folds[cfg.seeds[0]], passes=cfg.bias_passes)
-    units = []
-    for unit in out.units:
-        rows = folds[unit["seed"]] == unit["fold"]
-        unit_pred = out.oof_by_seed[out.seeds.index(unit["seed"])][rows].argmax(1)
-        units.append({**unit, "macro_f1": classmetrics.macro_f1(y[rows], unit_pred, n_classes)})
+    units = out.score_units(folds, lambda rows, p: classmetrics.macro_f1(y[rows], p.argmax(1), n_classes), "macro_f1")
     scores = {
         "n_train": int(len(y)), "dropped_by_hygiene": len(data.dropped),
         "macro_f1": classmetrics.macro_f1(y, pred, n_classes), "accuracy": classmetrics.accuracy(y, pred),

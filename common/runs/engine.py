@@ -13,12 +13,11 @@ scikit-learn or Keras text models run the same way.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -155,6 +154,15 @@ class Assembly:
     def oof(self) -> np.ndarray:
         """OOF predictions averaged over seeds (the seed ensemble)."""
         return np.mean(self.oof_by_seed, axis=0)
+
+    def score_units(self, folds: dict, score: Callable, name: str = "score") -> list[dict]:
+        """Each unit's summary plus `name`: `score(rows, predictions)` on that unit's own validation rows
+        (`rows` is a boolean mask over the training rows, so the caller picks its labels with it)."""
+        scored = []
+        for unit in self.units:
+            rows = folds[unit["seed"]] == unit["fold"]
+            scored.append({**unit, name: score(rows, self.oof_by_seed[self.seeds.index(unit["seed"])][rows])})
+        return scored
 
 
 class Engine:
@@ -316,24 +324,21 @@ class Engine:
         for unit in self.units():
             folder = self.unit_dir(unit)
             _, valid_rows = self.rows(unit)
-            pred = _joined(folder / "valid.npz", self.train.ids[valid_rows])
+            pred = _joined(_load_predictions(folder / "valid.npz"), self.train.ids[valid_rows])
             if oof_by_seed is None:
                 oof_by_seed = np.full((len(seeds), len(self.train)) + pred.shape[1:], np.nan, np.float32)
             oof_by_seed[seeds.index(unit.seed), valid_rows] = pred
             if self.test is not None:
-                tests.append(_joined(folder / "test.npz", self.test.ids))
                 saved = _load_predictions(folder / "test.npz")
+                tests.append(_joined(saved, self.test.ids))
                 failed.update(saved["ids"][saved["failed"]].tolist())
             saved_unit = atomic.read_json(folder / UNIT_FILE)
-            summaries.append({"seed": unit.seed, "fold": unit.fold, "n_train": saved_unit["data"]["n_train"],
-                              "n_valid": saved_unit["data"]["n_valid"], **saved_unit.get("summary", {}),
+            summaries.append({**saved_unit.get("summary", {}), "seed": unit.seed, "fold": unit.fold,
+                              "n_train": saved_unit["data"]["n_train"], "n_valid": saved_unit["data"]["n_valid"],
                               "seconds": saved_unit.get("seconds")})
         test = np.mean(tests, axis=0, dtype=np.float64).astype(np.float32) if tests else None
-        return Assembly(seeds, summaries, oof_by_seed, test, sorted(failed & set(self.test.ids.tolist())) if tests else [])
-
-    def clear(self, unit: Unit) -> None:
-        """Remove a unit's folder (its lock must be free)."""
-        shutil.rmtree(self.unit_dir(unit), ignore_errors=True)
+        failed_test = sorted(failed & set(self.test.ids.tolist())) if tests else []
+        return Assembly(seeds, summaries, oof_by_seed, test, failed_test)
 
 
 def _load_predictions(path: Path):
@@ -343,9 +348,8 @@ def _load_predictions(path: Path):
         return {k: saved[k] for k in saved.files}
 
 
-def _joined(path: Path, ids: np.ndarray) -> np.ndarray:
+def _joined(saved: dict, ids: np.ndarray) -> np.ndarray:
     """The saved predictions of `ids`, looked up by id."""
-    saved = _load_predictions(path)
     position = {i: k for k, i in enumerate(saved["ids"].tolist())}
     return saved["pred"][[position[i] for i in ids.tolist()]]
 

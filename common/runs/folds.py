@@ -1,4 +1,5 @@
-"""Fold columns: multi-label (iterative stratification), single-label, several keys at once, groups kept whole, holdout; saved with the run."""
+"""Fold columns, saved with the run: multi-label (iterative stratification), single-label,
+several keys at once, groups kept whole, or one holdout."""
 
 from __future__ import annotations
 
