@@ -63,8 +63,6 @@ class Run:
         """Make the folder if needed, hold its lock and write the log file until the block ends."""
         self._check_format()
         self.path.mkdir(parents=True, exist_ok=True)
-        if not (self.path / "run.json").exists():
-            atomic.write_json(self.path / "run.json", {"format": FORMAT})
         lock = self.lock(role)
         announce = lambda who: logger.info(f"waiting for {who} to finish with {self.path} ...")  # noqa: E731
         try:
@@ -73,6 +71,13 @@ class Run:
             if not (wait or lock.holder().get("role") == "setup"):  # another command's set-up takes seconds
                 raise
             lock.acquire(wait=True, on_wait=announce)
+        try:  # under the lock: a command starting at the same moment must not see a half-made folder
+            self._check_format()
+            if not (self.path / "run.json").exists():
+                atomic.write_json(self.path / "run.json", {"format": FORMAT})
+        except BaseException:
+            lock.release()
+            raise
         handler = to_file(self.path / "log.txt")
         self._lock, self._log = lock, handler
         try:
@@ -97,7 +102,7 @@ class Run:
             if version != FORMAT:
                 raise DataError(self.path, f"run folder of format {version}, this version of compete reads format "
                                            f"{FORMAT}; delete it or choose another --run")
-        elif self.path.is_dir() and any(self.path.iterdir()):
+        elif self.path.is_dir() and any(not p.name.startswith(".") for p in self.path.iterdir()):
             raise DataError(self.path, "run folder made by an older version of compete; delete it or choose another "
                                        "--run")
 

@@ -212,6 +212,16 @@ def test_the_run_folder_is_made_only_when_opened_and_old_ones_are_refused(tmp_pa
     with pytest.raises(DataError, match="older version of compete"):
         with old.open():
             pass
+    assert not (old.path / "run.json").exists()
+
+
+def test_a_folder_another_command_is_just_making_is_not_taken_for_an_old_one(tmp_path):
+    run = Run(tmp_path / "runs", "toy", "racing")
+    run.path.mkdir(parents=True)
+    (run.path / ".lock").write_text("")
+    (run.path / ".run.abc123.tmp.json").write_text("{")  # the other command's marker, half-written
+    with run.open():
+        assert json.loads((run.path / "run.json").read_text())["format"] == 2
 
 
 def test_a_lock_held_by_another_process_names_it_and_can_be_waited_for(tmp_path):
