@@ -15,6 +15,10 @@ The parts live in `compete.common` (competition-agnostic), `compete.competitions
 
 from __future__ import annotations
 
+from compete.common import quiet as _quiet
+
+_quiet.install()  # TensorFlow's start-up notices are dropped wherever compete is used from
+
 __version__ = "0.1.0"
 __all__ = ["competitions", "pipeline", "settings", "cv", "assemble", "submit", "check"]
 
@@ -34,8 +38,8 @@ def pipeline(name: str):
 
 
 def settings(name: str, config_file=None, **overrides):
-    """The competition's settings: its defaults, then `config_file` (YAML/JSON), then `overrides`."""
-    from compete.common.config import resolve
+    """The competition's settings: its defaults, then `config_file` (YAML/JSON), then `overrides`, validated."""
+    from compete.common.settings import resolve
 
     return resolve(pipeline(name).config, config_file, overrides)
 

@@ -19,6 +19,12 @@ class DataError(Exception):
         super().__init__(problem if path is None else f"{self.path}: {problem}")
 
 
+def quoted(value, limit: int = 80) -> str:
+    """`repr(value)` cut to `limit` characters with "…", so a message never echoes a huge bad value."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def require_columns(columns, required, path) -> None:
     """Raise DataError naming `path` if any of `required` is absent from `columns`."""
     missing = [c for c in required if c not in set(columns)]

@@ -7,44 +7,31 @@ predictions under the weather rule -> report CV F2 -> write the checked submissi
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-import numpy as np
-import pandas as pd
-
-from compete.common import config
-from compete.common.config import ImageCVConfig
 from compete.common.errors import DataError
-from compete.common.evaluation import thresholds
-from compete.common.logs import logger
-from compete.common.runs import artefacts
-from compete.common.runs.run import Run
-from compete.common.runs.session import Session
-from compete.competitions.planet import layout, sample_data
-from compete.competitions.planet.format import FORMAT, KAGGLE_SLUG
-from compete.competitions.planet.metric import BETA, mean_f2
-from compete.competitions.planet.rules import weather_forced
-from compete.competitions.planet.tags import TAGS
+from compete.common.logs import logger, result
+from compete.common.settings.fields import PREDICTION, Int, setting
+from compete.common.settings.shared import TTA, Augment, Backbone, BatchSize, Epochs, ImageCVConfig, ImageSize, Weights
 from compete.pipelines.registry import Pipeline, register
-from compete.common import submission
 
 COMPETITION = "planet"
 
 
-@dataclass
 class PlanetConfig(ImageCVConfig):
     """Defaults for the real download on a machine with ImageNet weights; the demo overrides them."""
 
-    backbone: str = "resnet50"
-    weights: str | None = "imagenet"
-    image_size: int = 128
-    batch_size: int = 32
-    epochs: int = 20
-    augment: list[str] = dataclasses.field(default_factory=lambda: ["dihedral", "brightness_contrast"])
-    tta: int = 8
-    threshold_passes: int = 3
+    backbone: Backbone = "resnet50"
+    weights: Weights = "imagenet"
+    image_size: ImageSize = 128
+    batch_size: BatchSize = 32
+    epochs: Epochs = 20
+    augment: Augment = ["dihedral", "brightness_contrast"]
+    tta: TTA = 8
+    threshold_passes: Annotated[Int, setting("coordinate-ascent passes when tuning per-class thresholds on OOF",
+                                             PREDICTION, ge=1, le=20)] = 3
 
 
 DEMO = dict(backbone="small_cnn", weights=None, image_size=48, batch_size=32, epochs=6, patience=3,
@@ -55,16 +42,20 @@ DEMO = dict(backbone="small_cnn", weights=None, image_size=48, batch_size=32, ep
 class CVResult:
     run_dir: Path
     scores: dict
-    thresholds: np.ndarray
-    oof: np.ndarray
-    test: np.ndarray | None
-    test_ids: np.ndarray | None
+    thresholds: "np.ndarray"
+    oof: "np.ndarray"
+    test: "np.ndarray | None"
+    test_ids: "np.ndarray | None"
     failed_test: list[str]
 
 
 def _data(cfg: PlanetConfig, need_test: bool):
     """The training and (when the download has them) test chips as the engine's rows."""
+    import numpy as np
+
+    from compete.common.settings.adapters import digest_cache
     from compete.common.training.image_learner import image_split
+    from compete.competitions.planet import layout
 
     train = layout.read_train(cfg.data)
     if cfg.limit_train:
@@ -77,29 +68,37 @@ def _data(cfg: PlanetConfig, need_test: bool):
         raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
     else:
         logger.info(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
-    cache = config.digest_cache(cfg)
+    cache = digest_cache(cfg)
     return (image_split(train.ids, train.paths, train.labels.astype(np.float32), cache),
             None if test is None else image_split(test.ids, test.paths, None, cache), test)
 
 
 def _learner(cfg: PlanetConfig, prior: np.ndarray):
     from compete.common.models.classifier import build_image_classifier
+    from compete.common.settings.adapters import image_learner
+    from compete.competitions.planet.tags import TAGS
 
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, len(TAGS), "sigmoid", cfg.weights, cfg.dropout)
 
-    return config.image_learner(cfg, build_model, loss="binary_crossentropy", fallback=prior)
+    return image_learner(cfg, build_model, loss="binary_crossentropy", fallback=prior)
 
 
 def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_units: bool = True,
                    need_test: bool = False) -> CVResult | None:
     """Train the units not done yet (all, or just `units`), then tune thresholds and score; artefacts in the run."""
+    from compete.common.runs import artefacts
     from compete.common.runs.engine import Engine
     from compete.common.runs.folds import multilabel_folds
+    from compete.common.runs.run import Run
+    from compete.common.runs.session import Session
+    from compete.common.settings.adapters import default_run_name, resolve_weights
+    from compete.competitions.planet.tags import TAGS
 
+    resolve_weights(cfg)
     train, test, _ = _data(cfg, need_test)
     learner = _learner(cfg, train.targets.mean(axis=0))
-    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
     with Session(run, units, wait) as session:
         logger.info(f"run {run.path}: {len(train)} training chips, {0 if test is None else len(test)} test chips, "
                     f"{cfg.n_splits} folds x {len(cfg.seeds)} seed(s), {cfg.backbone} at {cfg.image_size}px")
@@ -111,7 +110,7 @@ def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_unit
         out = done[0]
         scores, tuned = _score(train.targets, out, cfg, folds[cfg.seeds[0]])
         artefacts.save(run.path, out, train, test, folds)
-        artefacts.write_outputs(run, config.to_dict(cfg), {**scores, "units": out.units,
+        artefacts.write_outputs(run, cfg.to_dict(), {**scores, "units": out.units,
                                                            "unreadable_test_images": out.failed_test},
                                 thresholds=dict(zip(TAGS, map(float, tuned))))
     _report(scores, out.failed_test)
@@ -129,6 +128,12 @@ def _score(y, out, cfg, first_folds) -> tuple[dict, np.ndarray]:
     Tuning and scoring on the same OOF flatters the tuned scores, so the per-class
     score is also given honestly: tuned on K-1 folds, scored on the held-out fold.
     """
+    import numpy as np
+
+    from compete.common.evaluation import thresholds
+    from compete.competitions.planet.metric import BETA, mean_f2
+    from compete.competitions.planet.rules import weather_forced
+
     oof = out.oof
     forced = weather_forced(oof)
     global_t, global_score = thresholds.tune_global(y, oof, BETA, forced=forced)
@@ -153,7 +158,7 @@ def _score(y, out, cfg, first_folds) -> tuple[dict, np.ndarray]:
 
 
 def _report(scores, failed):
-    log = logger.info
+    log = result
     log("CV mean F2 (weather rule applied):")
     log(f"  at 0.5 without the rule        {scores['f2_at_0.5_no_rule']:.4f}")
     log(f"  at 0.5                         {scores['f2_at_0.5']:.4f}")
@@ -163,28 +168,38 @@ def _report(scores, failed):
     for i, score in enumerate(scores.get("f2_at_0.5_single_seeds", [])):
         log(f"  seed #{i} alone at 0.5          {score:.4f}")
     if failed:
-        log(f"{len(failed)} test image(s) could not be read and were given the training prior: {failed[:10]}"
+        logger.warning(f"{len(failed)} test image(s) could not be read and were given the training prior: {failed[:10]}"
             + (" ..." if len(failed) > 10 else ""))
 
 
 def submit(cfg: PlanetConfig, wait: bool = False) -> Path:
     """Train what is missing, assemble, then write submissions/planet/<run>.csv, checked against the sample."""
-    result = cross_validate(cfg, wait=wait, need_test=True)
+    import pandas as pd
+
+    from compete.common import submission
+    from compete.common.evaluation import thresholds
+    from compete.competitions.planet import layout
+    from compete.competitions.planet.format import FORMAT, KAGGLE_SLUG
+    from compete.competitions.planet.rules import weather_forced
+
+    done = cross_validate(cfg, wait=wait, need_test=True)
     sample = layout.read_test(cfg.data).sample
-    decisions = thresholds.apply(result.test, result.thresholds, weather_forced(result.test))
-    frame = pd.DataFrame({"image_name": result.test_ids, "tags": layout.VOCABULARY.decode(decisions)})
-    path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
+    decisions = thresholds.apply(done.test, done.thresholds, weather_forced(done.test))
+    frame = pd.DataFrame({"image_name": done.test_ids, "tags": layout.VOCABULARY.decode(decisions)})
+    path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
     submission.write(frame, path, sample, FORMAT)
-    score = result.scores["f2_per_class_thresholds_held_out"]
-    logger.info(f"submission written and checked: {path} ({len(frame)} rows)")
-    logger.info(f"CV mean F2 {score:.4f} (per-class thresholds, tuned out of fold)")
-    logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV F2 {score:.4f}"))
+    score = done.scores["f2_per_class_thresholds_held_out"]
+    result(f"submission written and checked: {path} ({len(frame)} rows)")
+    result(f"CV mean F2 {score:.4f} (per-class thresholds, tuned out of fold)")
+    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV F2 {score:.4f}", cfg.data)
     return path
 
 
 def check(cfg: PlanetConfig) -> dict:
     """Validate a download without training: layout, labels, every image decodes, test folders match."""
     from compete.common.data.images import find_unreadable
+    from compete.competitions.planet import layout
+    from compete.competitions.planet.tags import TAGS
 
     log = logger.info
     train = layout.read_train(cfg.data)
@@ -195,17 +210,23 @@ def check(cfg: PlanetConfig) -> dict:
     bad_train = find_unreadable(train.paths)
     bad_test = find_unreadable(test.paths)
     for path, problem in bad_test:
-        log(f"  test image {path}: {problem} (will get the training prior)")
+        logger.warning(f"test image {path}: {problem} (will get the training prior)")
     if bad_train:
         details = "; ".join(f"{p}: {why}" for p, why in bad_train[:5])
         raise DataError(Path(cfg.data) / layout.TRAIN_DIR, f"{len(bad_train)} training image(s) unreadable: {details}")
-    log(f"ok: {len(train.ids)} training and {len(test.ids)} test images decode"
+    result(f"ok: {len(train.ids)} training and {len(test.ids)} test images decode"
         + (f", {len(bad_test)} test image(s) unreadable" if bad_test else ""))
     return {"train": len(train.ids), "test": len(test.ids), "unreadable_test": [p for p, _ in bad_test]}
+
+
+def _sample(out_dir, seed: int = 0):
+    from compete.competitions.planet import sample_data
+
+    return sample_data.generate(out_dir, seed=seed)
 
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=PlanetConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
-    sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
+    sample=_sample,
     demo=DEMO, summary="Planet: Understanding the Amazon from Space (17 tags, mean F2)"))

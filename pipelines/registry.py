@@ -1,4 +1,9 @@
-"""The pipelines the `compete` command knows: each module of this package registers one."""
+"""The pipelines the `compete` command knows: each module of this package registers one.
+
+A pipeline module imports only light modules at its top (its settings, the registry, the
+logger); everything heavy is imported inside its actions, so `compete --help` never loads
+Keras or TensorFlow.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ class Pipeline:
 
     Args:
         name: the CLI word (`compete NAME ...`).
-        config: the settings dataclass.
+        config: the settings model (a `compete.common.settings.Settings` subclass).
         actions: action name -> function(config, ...); at least "cv", "assemble", "submit", "check".
             "cv" takes `units=` (train only those) and `wait=`; "assemble" and "submit" take `wait=`.
         sample: `sample(out_dir, seed) -> path`, the built-in sample-data generator.
@@ -30,6 +35,14 @@ class Pipeline:
     sample: Callable
     demo: dict = field(default_factory=dict)
     summary: str = ""
+
+    def make_sample(self, out_dir, seed: int = 0):
+        """Write the built-in sample, marked as such (no upload command is ever suggested for it)."""
+        from compete.common.submission import mark_sample
+
+        path = self.sample(out_dir, seed=seed)
+        mark_sample(path)
+        return path
 
 
 def register(pipeline: Pipeline) -> Pipeline:

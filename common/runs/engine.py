@@ -256,8 +256,8 @@ class Engine:
                     trained += 1
                     elapsed = time.time() - started
                     eta = elapsed / trained * (remaining - 1)
-                    logger.info(f"{self.label}unit {index}/{len(units)} ({unit.name}) done · elapsed "
-                                f"{_clock(elapsed)} · ETA {_clock(eta)}")
+                    logger.info(f"{self.label}unit {index}/{len(units)} (seed {unit.seed}, fold {unit.fold}) done · "
+                                f"elapsed {_clock(elapsed)} · ETA {_clock(eta)}")
                 else:
                     self._refresh(unit)
 

@@ -16,7 +16,13 @@ from compete.common.training.options import OPTIMIZERS, SCHEDULES, FitOptions
 
 
 def verbosity() -> int:
-    """Keras progress bars on a terminal, one line per epoch otherwise (logs, CI)."""
+    """Keras progress bars on a terminal, one line per epoch otherwise (logs, CI), nothing under -q."""
+    import logging
+
+    from compete.common.logs import terminal_level
+
+    if terminal_level() > logging.INFO:
+        return 0
     return 1 if sys.stdout.isatty() else 2
 
 

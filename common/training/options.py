@@ -11,6 +11,11 @@ from dataclasses import asdict, dataclass
 SCHEDULES = ("plateau", "cosine", "constant", "step", "onecycle")
 OPTIMIZERS = ("adam", "sgd")
 FINE_TUNE_MODES = ("head", "partial", "full")
+# The registered names of `compete.common.data.augment` and its batch transforms, kept here so
+# settings can list them without importing the augmentation code.
+AUGMENTATIONS = ("hflip", "vflip", "dihedral", "brightness_contrast", "shift_scale_rotate", "pad_crop", "cutout")
+BATCH_MIXES = ("mixup", "cutmix")
+TTA_VIEWS = (1, 2, 4, 8)
 
 
 @dataclass(frozen=True)

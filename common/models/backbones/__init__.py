@@ -5,7 +5,7 @@ registry is complete without any lazy import.
 """
 
 from compete.common.models.backbones.registry import (BackboneSpec, build_backbone, get_spec, list_backbones,
-                                                      register_backbone)
+                                                      register_backbone, resolve_weights)
 from compete.common.models.backbones import applications, cifar, small_cnn  # noqa: E402,F401  (they register)
 
-__all__ = ["BackboneSpec", "build_backbone", "get_spec", "list_backbones", "register_backbone"]
+__all__ = ["BackboneSpec", "build_backbone", "get_spec", "list_backbones", "register_backbone", "resolve_weights"]

@@ -109,3 +109,32 @@ def build_backbone(name: str, input_shape, weights: str | None = None):
     except (ValueError, OSError) as error:
         raise DataError(path, f"weights do not fit backbone {spec.name!r}: {error}") from None
     return model
+
+
+def keras_weights_cache() -> Path:
+    """Where Keras keeps downloaded ImageNet weights (`$KERAS_HOME/models`, by default `~/.keras/models`)."""
+    import os
+
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "models"
+
+
+def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
+    """Build the backbone once with `weights`, so a download or file problem is one line before any training.
+
+    ImageNet weights come from the Keras cache or the network; Kaggle code competitions run
+    offline, so the way out is named: a local weights file, or no weights.
+    """
+    if weights is None:
+        return
+    try:
+        build_backbone(name, (image_size, image_size, 3), weights)
+    except (DataError, ValueError):
+        raise
+    except Exception as error:  # keras.utils.get_file raises a bare Exception when the fetch fails
+        if weights != "imagenet":
+            raise
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise DataError(None, f"ImageNet weights for backbone {name!r} could not be loaded, a network or cache "
+                              f"problem ({reason}); Keras looks for them in {keras_weights_cache()} and downloads "
+                              "them when missing. Use --weights PATH (a local weights file, for example one attached "
+                              "as a Kaggle dataset) or --weights none (train from scratch)") from None

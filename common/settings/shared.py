@@ -1,0 +1,139 @@
+"""Settings every pipeline shares (data, cross-validation, output) and those every image pipeline shares.
+
+A pipeline subclasses one of these and restates only the defaults it changes, e.g.
+`epochs: Epochs = 30`; the description, group and bounds come with the type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BeforeValidator, model_validator
+
+from compete.common.settings.fields import (CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
+                                            OptionalText, comma_list, setting, to_int)
+from compete.common.settings.model import Invalid, Settings
+from compete.common.training.options import (AUGMENTATIONS, FINE_TUNE_MODES, OPTIMIZERS, SCHEDULES, TTA_VIEWS)
+
+Data = Annotated[str, setting("the competition's download folder", DATA, allowed="a folder", min_length=1)]
+LimitTrain = Annotated[Int, setting("use only the first N training rows (0: all), for quick trials", DATA, ge=0)]
+def _plain_folder_name(value: str) -> str:
+    from compete.common.runs.run import check_name
+
+    if value:
+        try:
+            check_name(value)
+        except ValueError:
+            raise ValueError("not one plain folder name") from None
+    return value
+
+
+Run = Annotated[str, AfterValidator(_plain_folder_name), setting(
+    "run name, a folder under runs-dir (default: made from the settings and the data)", OUTPUT,
+    allowed="one folder name: letters, digits and . _ + = - , not starting with . or -, at most 128 characters")]
+RunsDir = Annotated[str, setting("where runs are kept", OUTPUT, allowed="a folder")]
+SubmissionsDir = Annotated[str, setting("where submission CSVs are written", OUTPUT, allowed="a folder")]
+NSplits = Annotated[Int, setting("number of cross-validation folds", CV, ge=2, le=100)]
+Seeds = Annotated[comma_list(Annotated[Int, setting("seed", CV, ge=0)]),
+                  setting("seeds to train (each is one more model per fold); comma-separated", CV, min_length=1)]
+
+Backbone = Annotated[str, setting("feature extractor", MODEL,
+                                  allowed="a name from `compete backbones`, or package.module:function")]
+Weights = Annotated[OptionalText, setting(
+    "starting weights", MODEL, allowed="imagenet, none, or a local .weights.h5 file")]
+ImageSize = Annotated[Int, setting("side of the square input images, in pixels", MODEL, ge=8, le=4096)]
+Dropout = Annotated[Float, setting("dropout before the classification head", MODEL, ge=0, lt=1)]
+BatchSize = Annotated[Int, setting("images per training batch", TRAINING, ge=1, le=65536)]
+Epochs = Annotated[Int, setting("training epochs per unit (after the head-only epochs)", TRAINING, ge=1)]
+HeadEpochs = Annotated[Int, setting("epochs training the head only, backbone frozen (pretrained weights only)",
+                                    TRAINING, ge=0)]
+FineTune = Annotated[Literal[FINE_TUNE_MODES], setting(
+    "which backbone layers train after the head epochs: head (none), partial (the last blocks), full", TRAINING)]
+UnfreezeBlocks = Annotated[Int, setting("blocks unfrozen by fine_tune partial", TRAINING, ge=1)]
+FineTuneLrFactor = Annotated[Float, setting("learning-rate multiplier once the backbone trains", TRAINING,
+                                            gt=0, le=1)]
+LearningRate = Annotated[Float, setting("initial (peak, for onecycle) learning rate", TRAINING, gt=0, le=10)]
+LrSchedule = Annotated[Literal[SCHEDULES], setting("learning-rate schedule", TRAINING)]
+Optimizer = Annotated[Literal[OPTIMIZERS], setting("optimiser", TRAINING)]
+Momentum = Annotated[Float, setting("SGD momentum", TRAINING, ge=0, lt=1)]
+Patience = Annotated[Int, setting("early stopping: epochs without a better validation loss", TRAINING, ge=0)]
+Augment = Annotated[comma_list(Literal[AUGMENTATIONS]),
+                    setting("per-image training augmentations, comma-separated", TRAINING)]
+CacheImages = Annotated[Bool, setting("keep decoded images in memory between epochs", TRAINING)]
+Workers = Annotated[Int, setting("image decoding threads (0: one per CPU core)", TRAINING, ge=0, le=256)]
+TTA = Annotated[Literal[TTA_VIEWS], BeforeValidator(to_int),
+                setting("test-time augmentation: dihedral views averaged per image", PREDICTION)]
+
+
+class RunSettings(Settings):
+    """Where the data is, how it is split, and where results go."""
+
+    data: Data
+    limit_train: LimitTrain = 0
+    n_splits: NSplits = 5
+    seeds: Seeds = [0]
+    run: Run = ""
+    runs_dir: RunsDir = "runs"
+    submissions_dir: SubmissionsDir = "submissions"
+
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = frozenset({
+        "data", "run", "runs_dir", "submissions_dir", "seeds", "n_splits", "limit_train"})
+
+    @model_validator(mode="after")
+    def _distinct_seeds(self):
+        if len(set(self.seeds)) != len(self.seeds):
+            raise Invalid("seeds", self.seeds, "a seed is repeated", "distinct integers ≥ 0")
+        return self
+
+    def run_prefix(self) -> str:
+        return self.__class__.__name__.removesuffix("Config").lower()
+
+
+class ImageCVConfig(RunSettings):
+    """Settings every image pipeline shares; a pipeline subclasses it and restates the defaults it changes."""
+
+    backbone: Backbone = "resnet50"
+    weights: Weights = "imagenet"
+    image_size: ImageSize = 128
+    dropout: Dropout = 0.2
+    batch_size: BatchSize = 32
+    epochs: Epochs = 20
+    head_epochs: HeadEpochs = 2
+    fine_tune: FineTune = "full"
+    unfreeze_blocks: UnfreezeBlocks = 1
+    fine_tune_lr_factor: FineTuneLrFactor = 0.1
+    learning_rate: LearningRate = 1e-3
+    lr_schedule: LrSchedule = "plateau"
+    optimizer: Optimizer = "adam"
+    momentum: Momentum = 0.9
+    patience: Patience = 4
+    augment: Augment = ["hflip"]
+    cache_images: CacheImages = True
+    workers: Workers = 0
+    tta: TTA = 1
+
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"workers", "cache_images", "tta"}
+
+    @model_validator(mode="after")
+    def _fits_the_backbone(self):
+        """The backbone exists, takes this image size, and has the weights asked for (a file must exist)."""
+        from compete.common.models.backbones import get_spec
+
+        try:
+            spec = get_spec(self.backbone)
+        except ValueError as error:
+            raise Invalid("backbone", self.backbone, "unknown backbone",
+                          str(error).split("; available: ")[-1]) from None
+        if self.image_size < spec.min_size:
+            raise Invalid("image_size", self.image_size, f"too small for backbone {spec.name}",
+                          f"at least {spec.min_size}")
+        if self.weights == "imagenet" and not spec.pretrained:
+            raise Invalid("weights", self.weights, f"backbone {spec.name} has no ImageNet weights",
+                          "none, or a local weights file")
+        if self.weights not in (None, "imagenet") and not Path(self.weights).is_file():
+            raise Invalid("weights", self.weights, "no such file", "imagenet, none, or a local weights file")
+        return self
+
+    def run_prefix(self) -> str:
+        return f"{Path(str(self.backbone).split(':')[-1]).name}-{self.image_size}px"
