@@ -22,16 +22,16 @@ def main() -> None:
     from compete.competitions.imdb import layout, sample_data
     from compete.pipelines.imdb import ImdbConfig
 
-    defaults = ImdbConfig()
+    defaults = {name: field.default for name, field in ImdbConfig.model_fields.items()}
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="popcorn download (default: generated sample)")
     parser.add_argument("--reviews", type=int, default=2000)
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
-    parser.add_argument("--seq-len", type=int, default=defaults.seq_len)
-    parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
-    parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim)
-    parser.add_argument("--units", type=int, default=defaults.rnn_units)
-    parser.add_argument("--batch-size", type=int, default=defaults.rnn_batch_size)
+    parser.add_argument("--seq-len", type=int, default=defaults["seq_len"])
+    parser.add_argument("--vocab-size", type=int, default=defaults["vocab_size"])
+    parser.add_argument("--embedding-dim", type=int, default=defaults["embedding_dim"])
+    parser.add_argument("--units", type=int, default=defaults["rnn_units"])
+    parser.add_argument("--batch-size", type=int, default=defaults["rnn_batch_size"])
     args = parser.parse_args()
 
     if args.data:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import _bench  # noqa: F401  (quiet TensorFlow first)
 
 import argparse
-import dataclasses
 import statistics
 import tempfile
 import time
@@ -57,7 +56,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="a few tiny variants, to check that the script works")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=pictogram.DEMO["epochs"])
-    parser.add_argument("--backbone", default=pictogram.PictogramConfig.backbone)
+    parser.add_argument("--backbone", default=pictogram.PictogramConfig.model_fields["backbone"].default)
     parser.add_argument("--image-size", type=int, default=pictogram.DEMO["image_size"])
     parser.add_argument("--n-splits", type=int, default=pictogram.DEMO["n_splits"])
     parser.add_argument("--only", default="", help="comma-separated variant numbers (1-based) to run")

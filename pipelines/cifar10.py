@@ -9,54 +9,99 @@ Reads the Kaggle layout (PNG files) or the python batches (arrays in memory).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar, Literal
 
-import numpy as np
-import pandas as pd
+from pydantic import BeforeValidator, model_validator
 
-from compete.common import config, submission
-from compete.common.config import ImageCVConfig
 from compete.common.errors import DataError
-from compete.common.logs import logger
-from compete.common.runs import artefacts
-from compete.common.runs.run import Run
-from compete.common.runs.session import Session
-from compete.competitions.cifar10 import layout, sample_data
-from compete.competitions.cifar10.classes import CLASSES, VOCABULARY
-from compete.competitions.cifar10.format import FORMAT, KAGGLE_SLUG
-from compete.competitions.cifar10.metric import accuracy_of
+from compete.common.logs import logger, result
+from compete.common.settings.fields import CV, DATA, PREDICTION, TRAINING, Float, Int, setting, to_int
+from compete.common.settings.model import Invalid
+from compete.common.settings.shared import (Augment, Backbone, BatchSize, Dropout, Epochs, ImageCVConfig, ImageSize,
+                                            LearningRate, LrSchedule, Optimizer, Patience, Weights)
+from compete.common.training.options import BATCH_MIXES
+from compete.competitions.cifar10.constants import LAYOUTS
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "cifar10"
+MIXES = ("none", *BATCH_MIXES)
 
 
-@dataclass
+def _mix_name(value):
+    """"" (older config files), null, false (YAML's `off`) and "off" mean no mixing."""
+    if value is None or value is False or (isinstance(value, str) and value.strip().lower() in ("", "off")):
+        return "none"
+    return value
+
+
+def _upright_views(value):
+    """1 or 2 views; 4 and 8 are refused with the reason (CIFAR photos are upright)."""
+    value = to_int(value)
+    if value in (4, 8):
+        raise ValueError("CIFAR images are upright photos: only the image and its mirror image are fair views")
+    return value
+
+
+Mix = Annotated[Literal[MIXES], BeforeValidator(_mix_name), setting(
+    "mix pairs of training images: mixup blends them, cutmix pastes a patch of one into the other (none: off)",
+    TRAINING)]
+MixAlpha = Annotated[Float, setting("mixing strength: the alpha of Beta(alpha, alpha) (used only when mix is on)",
+                                    TRAINING, ge=0, le=100)]
+LabelSmoothing = Annotated[Float, setting("label smoothing of the cross-entropy loss (0: none)", TRAINING, ge=0, lt=1)]
+Holdout = Annotated[Float, setting("hold out this fraction once, the same rows for every seed, instead of K-fold "
+                                   "(0: K-fold)", CV, ge=0, lt=1)]
+SPLITS = "an integer from 2 to 100 (or 1 with holdout, which does not use it)"
+CifarSplits = Annotated[Int, setting("number of cross-validation folds (not used with holdout)", CV, ge=1, le=100,
+                                     allowed=SPLITS)]
+Layout = Annotated[Literal[LAYOUTS], setting(
+    "download layout: kaggle (PNG files, trainLabels.csv), batches (the python pickles), auto (detect)", DATA)]
+CifarTTA = Annotated[Literal[1, 2], BeforeValidator(_upright_views), setting(
+    "test-time augmentation: views averaged per image, 1 (as is) or 2 (and its mirror image)", PREDICTION,
+    allowed="1 or 2")]
+
+
 class Cifar10Config(ImageCVConfig):
     """Defaults for the real data on one GPU: ResNet-20 from scratch, SGD + one-cycle, pad-crop + flip."""
 
-    backbone: str = "resnet20"
-    weights: str | None = None
-    image_size: int = 32
-    batch_size: int = 128
-    epochs: int = 30
-    learning_rate: float = 0.1
-    lr_schedule: str = "onecycle"
-    optimizer: str = "sgd"
-    patience: int = 30
-    dropout: float = 0.0
-    augment: list[str] = dataclasses.field(default_factory=lambda: ["pad_crop", "hflip"])
-    mix: str = ""
-    mix_alpha: float = 1.0
-    label_smoothing: float = 0.0
-    holdout: float = 0.0
-    tta: int = 2
-    layout: str = "auto"
+    backbone: Backbone = "resnet20"
+    weights: Weights = None
+    image_size: ImageSize = 32
+    batch_size: BatchSize = 128
+    epochs: Epochs = 30
+    learning_rate: LearningRate = 0.1
+    lr_schedule: LrSchedule = "onecycle"
+    optimizer: Optimizer = "sgd"
+    patience: Patience = 30
+    dropout: Dropout = 0.0
+    augment: Augment = ["pad_crop", "hflip"]
+    mix: Mix = "none"
+    mix_alpha: MixAlpha = 1.0
+    label_smoothing: LabelSmoothing = 0.0
+    n_splits: CifarSplits = 5
+    holdout: Holdout = 0.0
+    tta: CifarTTA = 2
+    layout: Layout = "auto"
 
     # The holdout and the layout choose and read rows, and the rows are already in every unit's key.
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = ImageCVConfig.NOT_UNIT_SETTINGS | {"holdout", "layout"}
+
+    @model_validator(mode="after")
+    def _split_and_mixing(self):
+        if not self.holdout and self.n_splits < 2:
+            raise Invalid("n_splits", self.n_splits, "K-fold needs at least 2 folds", SPLITS)
+        if self.mix != "none" and not self.mix_alpha > 0:
+            raise Invalid("mix_alpha", self.mix_alpha, f"mix {self.mix} needs a positive alpha",
+                          "a number > 0 and ≤ 100")
+        return self
+
+    def unit_settings(self) -> dict:
+        """As the base class, less mix_alpha when nothing is mixed (it changes no model then)."""
+        settings = super().unit_settings()
+        if self.mix == "none":
+            settings.pop("mix_alpha", None)
+        return settings
 
 
 DEMO = dict(backbone="deep_cnn", weights=None, batch_size=64, epochs=6, patience=6, optimizer="adam",
@@ -67,42 +112,34 @@ DEMO = dict(backbone="deep_cnn", weights=None, batch_size=64, epochs=6, patience
 class CVResult:
     run_dir: Path
     scores: dict
-    oof: np.ndarray
-    test: np.ndarray | None
-    test_ids: np.ndarray | None
-    test_set: layout.TestSet | None
+    oof: "np.ndarray"
+    test: "np.ndarray | None"
+    test_ids: "np.ndarray | None"
+    test_set: "layout.TestSet | None"
     failed_test: list[int]
 
 
-def _check_settings(cfg: Cifar10Config):
-    """Unknown names and out-of-range values fail before anything is read or written; returns the batch transform."""
-    from compete.common.data import augment, tta
-    from compete.common.models.backbones import get_spec
-
-    get_spec(cfg.backbone)
-    augment.build(cfg.augment)
-    config.fit_options(cfg)  # unknown optimizer, lr_schedule or fine_tune
-    tta.views(cfg.tta)
-    if cfg.layout not in layout.LAYOUTS:
-        raise ValueError(f"Unknown layout {cfg.layout!r}; available: {', '.join(layout.LAYOUTS)}")
-    if not 0 <= cfg.label_smoothing < 1:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {cfg.label_smoothing}")
-    if cfg.mix and not cfg.mix_alpha > 0:
-        raise ValueError(f"mix_alpha must be positive, got {cfg.mix_alpha}")
-    if not 0 <= cfg.holdout < 1:
-        raise ValueError(f"holdout must be a fraction in (0, 1), or 0 for K-fold; got {cfg.holdout}")
-    if not cfg.holdout and cfg.n_splits < 2:
-        raise ValueError(f"n_splits must be at least 2 (or use --holdout), got {cfg.n_splits}")
-    if not cfg.seeds:
-        raise ValueError("seeds must name at least one seed")
-    return augment.build_batch_transform(cfg.mix, cfg.mix_alpha)
-
-
 def _data(cfg: Cifar10Config, need_test: bool):
-    """The training and (when the download has them) test images as the engine's rows, and the test set."""
-    from compete.common.data.images import find_unreadable
-    from compete.common.training.image_learner import image_split
+    """The training and (when the download has them) test images as the engine's rows, and the test set.
 
+    With `need_test` (submit) the test part and the sample submission are read first, so a
+    download that cannot be submitted fails before the training images are checked.
+    """
+    import numpy as np
+
+    from compete.common.data.images import find_unreadable
+    from compete.common.settings.adapters import digest_cache
+    from compete.common.training.image_learner import image_split
+    from compete.competitions.cifar10 import layout
+    from compete.competitions.cifar10.classes import CLASSES
+
+    def read_test():
+        test = layout.read_test(cfg.data, cfg.layout)
+        if test is None and need_test:
+            raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
+        return test
+
+    test = read_test() if need_test else None
     train = layout.read_train(cfg.data, cfg.layout)
     if cfg.limit_train:
         train = train.head(cfg.limit_train)
@@ -111,31 +148,34 @@ def _data(cfg: Cifar10Config, need_test: bool):
         if bad:
             raise DataError(bad[0][0], f"{bad[0][1]} ({len(bad)} training image(s) unreadable: "
                                        f"{', '.join(Path(p).name for p, _ in bad[:5])})")
-    test = layout.read_test(cfg.data, cfg.layout)
-    if test is None:
-        if need_test:
-            raise DataError(Path(cfg.data) / layout.SAMPLE_SUBMISSION, "needed to write a submission but not found")
-        logger.info(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
-    cache = config.digest_cache(cfg)
+    if not need_test:
+        test = read_test()
+        if test is None:
+            logger.info(f"no {layout.SAMPLE_SUBMISSION} in {cfg.data}: cross-validating without test predictions")
+    cache = digest_cache(cfg)
     targets = np.eye(len(CLASSES), dtype=np.float32)[train.labels]
     return (train, image_split(train.ids, train.images, targets, cache),
             test, None if test is None else image_split(test.ids, test.images, None, cache))
 
 
-def _learner(cfg: Cifar10Config, prior: np.ndarray, mixer):
+def _learner(cfg: Cifar10Config, prior: "np.ndarray"):
     import keras
 
+    from compete.common.data.augment import build_batch_transform
     from compete.common.models.classifier import build_image_classifier
+    from compete.common.settings.adapters import image_learner
+    from compete.competitions.cifar10.classes import CLASSES
 
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, len(CLASSES), "softmax", cfg.weights, cfg.dropout)
 
-    return config.image_learner(cfg, build_model,
-                                loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-                                metrics=["accuracy"], fallback=prior, batch_transform=mixer)
+    mixer = build_batch_transform(None if cfg.mix == "none" else cfg.mix, cfg.mix_alpha)
+    return image_learner(cfg, build_model,
+                         loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+                         metrics=["accuracy"], fallback=prior, batch_transform=mixer)
 
 
-def _fold_maker(cfg: Cifar10Config, labels: np.ndarray, seed: int, folds: dict):
+def _fold_maker(cfg: Cifar10Config, labels: "np.ndarray", seed: int, folds: dict):
     """`make(rows)` for seed `seed`: K-fold reshuffled per seed, or one holdout shared by every seed.
 
     The holdout is made with the first seed; later seeds copy the first seed's column (as saved
@@ -154,19 +194,24 @@ def _fold_maker(cfg: Cifar10Config, labels: np.ndarray, seed: int, folds: dict):
 def cross_validate(cfg: Cifar10Config, units=None, wait: bool = False, train_units: bool = True,
                    need_test: bool = False) -> CVResult | None:
     """Train the units not done yet (all, or just `units`), then score OOF accuracy per unit, seed and ensemble."""
+    from compete.common.runs import artefacts
     from compete.common.runs.engine import Engine
+    from compete.common.runs.run import Run
+    from compete.common.runs.session import Session
+    from compete.common.settings.adapters import default_run_name, resolve_weights
+    from compete.competitions.cifar10.metric import accuracy_of
 
-    mixer = _check_settings(cfg)
+    resolve_weights(cfg)
     data, train, test_set, test = _data(cfg, need_test)
-    learner = _learner(cfg, train.targets.mean(axis=0), mixer)
-    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    learner = _learner(cfg, train.targets.mean(axis=0))
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
     with Session(run, units, wait) as session:
         split = (f"a stratified {cfg.holdout:.0%} holdout (made with seed {cfg.seeds[0]}, shared by every seed)"
                  if cfg.holdout else f"{cfg.n_splits} folds")
         logger.info(f"run {run.path}: {len(train)} training images ({'arrays' if data.in_memory else 'files'}), "
                     f"{0 if test is None else len(test)} test images, {split} x {len(cfg.seeds)} seed(s), "
                     f"{cfg.backbone} at {cfg.image_size}px")
-        folds: dict[int, np.ndarray] = {}
+        folds: dict = {}
         for seed in cfg.seeds:
             spec = {"holdout": cfg.holdout, "made_with_seed": cfg.seeds[0]} if cfg.holdout else \
                 {"stratified_folds": cfg.n_splits}
@@ -180,7 +225,7 @@ def cross_validate(cfg: Cifar10Config, units=None, wait: bool = False, train_uni
             scores["test_batch_accuracy"] = accuracy_of(test_set.labels, out.test)
         failed = sorted(int(i) for i in out.failed_test)
         artefacts.save(run.path, out, train, test, folds)
-        artefacts.write_outputs(run, config.to_dict(cfg), {**scores, "unreadable_test_images": failed})
+        artefacts.write_outputs(run, cfg.to_dict(), {**scores, "unreadable_test_images": failed})
         _report(scores, failed, data.in_memory)  # inside the session, so the run's log.txt has it too
     return CVResult(run.path, scores, out.oof, out.test, None if test is None else test.ids, test_set, failed)
 
@@ -190,8 +235,10 @@ def assemble(cfg: Cifar10Config, wait: bool = False) -> CVResult:
     return cross_validate(cfg, wait=wait, train_units=False)
 
 
-def _score(labels: np.ndarray, out, folds: dict) -> dict:
+def _score(labels: "np.ndarray", out, folds: dict) -> dict:
     """Accuracy on the rows every seed validated on: of the seed ensemble, of each seed, and of each unit."""
+    from compete.competitions.cifar10.metric import accuracy_of
+
     scored = out.scored
     units = out.score_units(folds, lambda rows, pred: accuracy_of(labels[rows], pred), "oof_accuracy")
     return {
@@ -204,46 +251,57 @@ def _score(labels: np.ndarray, out, folds: dict) -> dict:
 
 
 def _report(scores: dict, failed: list[int], in_memory: bool) -> None:
-    log = logger.info
+    from compete.competitions.cifar10.layout import EXTENSION
+
     for unit in scores["units"]:
-        log(f"  seed {unit['seed']} fold {unit['fold']}: OOF accuracy {unit['oof_accuracy']:.4f} "
-            f"on {unit['n_valid']} images")
+        logger.info(f"  seed {unit['seed']} fold {unit['fold']}: OOF accuracy {unit['oof_accuracy']:.4f} "
+                    f"on {unit['n_valid']} images")
     singles = scores["oof_accuracy_single_seeds"]
     if len(singles) > 1:
         for seed, value in zip(scores["seeds"], singles):
-            log(f"  seed {seed} alone: OOF accuracy {value:.4f}")
+            result(f"  seed {seed} alone: OOF accuracy {value:.4f}")
     what = "seed ensemble" if len(singles) > 1 else "CV"
-    log(f"{what} OOF accuracy {scores['oof_accuracy']:.4f} over {scores['rows_scored']} images")
+    result(f"{what} OOF accuracy {scores['oof_accuracy']:.4f} over {scores['rows_scored']} images")
     if "test_batch_accuracy" in scores:
-        log(f"test_batch accuracy {scores['test_batch_accuracy']:.4f}")
+        result(f"test_batch accuracy {scores['test_batch_accuracy']:.4f}")
     if failed:
-        names = [f"{i}{layout.EXTENSION}" if not in_memory else str(i) for i in failed[:10]]
-        log(f"{len(failed)} test image(s) could not be read and were given the training prior: {names}"
-            + (" ..." if len(failed) > 10 else ""))
+        names = [f"{i}{EXTENSION}" if not in_memory else str(i) for i in failed[:10]]
+        logger.warning(f"{len(failed)} test image(s) could not be read and were given the training prior: {names}"
+                       + (" ..." if len(failed) > 10 else ""))
 
 
 def submit(cfg: Cifar10Config, wait: bool = False) -> Path:
     """Train what is missing, assemble, then write submissions/cifar10/<run>.csv, checked, in numeric id order."""
-    result = cross_validate(cfg, wait=wait, need_test=True)
-    test = result.test_set
-    frame = pd.DataFrame({"id": result.test_ids, "label": VOCABULARY.decode(result.test.argmax(axis=1))})
-    path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
+    import pandas as pd
+
+    from compete.common import submission
+    from compete.competitions.cifar10.classes import VOCABULARY
+    from compete.competitions.cifar10.format import FORMAT, KAGGLE_SLUG
+
+    done = cross_validate(cfg, wait=wait, need_test=True)  # reads the test part and the sample first
+    test = done.test_set
+    frame = pd.DataFrame({"id": done.test_ids, "label": VOCABULARY.decode(done.test.argmax(axis=1))})
+    path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
     submission.write(frame, path, test.sample, FORMAT)
-    logger.info(f"submission written and checked: {path} ({len(frame)} rows, ids {test.ids[0]}..{test.ids[-1]} "
-                "in numeric order)")
-    accuracy = result.scores["oof_accuracy"]
-    logger.info(f"CV accuracy {accuracy:.4f}")
+    result(f"submission written and checked: {path} ({len(frame)} rows, ids {test.ids[0]}..{test.ids[-1]} "
+           "in numeric order)")
+    accuracy = done.scores["oof_accuracy"]
+    result(f"CV accuracy {accuracy:.4f}")
     if test.labels is not None:
-        logger.info(f"(python batches: the test_batch is not Kaggle's test set; its accuracy is "
-                    f"{result.scores['test_batch_accuracy']:.4f})")
+        result(f"(python batches: the test_batch is not Kaggle's test set, so there is nothing to upload; "
+               f"its accuracy is {done.scores['test_batch_accuracy']:.4f})")
     else:
-        logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV accuracy {accuracy:.4f}"))
+        submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV accuracy {accuracy:.4f}", cfg.data)
     return path
 
 
 def check(cfg: Cifar10Config) -> dict:
     """Validate a download without training: layout, labels, image sizes, every image decodes."""
+    import numpy as np
+
     from compete.common.data.images import find_unreadable
+    from compete.competitions.cifar10 import layout
+    from compete.competitions.cifar10.classes import CLASSES
 
     log = logger.info
     kind = layout.detect(cfg.data, cfg.layout)
@@ -264,15 +322,21 @@ def check(cfg: Cifar10Config) -> dict:
         if test is not None:
             bad_test = find_unreadable(test.images)
     for path, problem in bad_test:
-        log(f"  test image {path}: {problem} (will get the training prior)")
-    log(f"ok: {len(train.ids)} training and {0 if test is None else len(test.ids)} test images"
-        + (f", {len(bad_test)} test image(s) unreadable" if bad_test else ""))
+        logger.warning(f"test image {path}: {problem} (will get the training prior)")
+    result(f"ok: {len(train.ids)} training and {0 if test is None else len(test.ids)} test images"
+           + (f", {len(bad_test)} test image(s) unreadable" if bad_test else ""))
     return {"layout": kind, "train": len(train.ids), "test": 0 if test is None else len(test.ids),
             "unreadable_test": [p for p, _ in bad_test]}
+
+
+def _sample(out_dir, seed: int = 0):
+    from compete.competitions.cifar10 import sample_data
+
+    return sample_data.generate(out_dir, seed=seed)
 
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=Cifar10Config,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
-    sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
+    sample=_sample,
     demo=DEMO, summary="CIFAR-10 (10 classes of 32x32 photos, accuracy; Kaggle layout or python batches)"))

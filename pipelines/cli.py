@@ -154,7 +154,8 @@ def _dispatch(args, pipelines) -> int:
     from compete.common.logs import logger
 
     if args.command == "backbones":
-        return _list_backbones(args.pattern, args.modules)
+        own = [m for pipeline in pipelines.values() for m in getattr(pipeline.config, "BACKBONE_MODULES", ())]
+        return _list_backbones(args.pattern, [*own, *args.modules])
     if args.command == "demo":
         args.action, args.config, args.wait = "demo", None, False
         pipeline = pipelines[args.competition]
@@ -167,6 +168,10 @@ def _dispatch(args, pipelines) -> int:
     if args.action == "demo":
         return _demo(pipeline, args)
     cfg = settings_of(args, pipeline)
+    if not Path(cfg.data).is_dir():  # before anything slower, such as fetching weights
+        from compete.common.errors import DataError
+
+        raise DataError(cfg.data, "data folder not found")
     control = {"wait": args.wait} if hasattr(args, "wait") else {}
     units = _units(getattr(args, "unit", None))
     if units:

@@ -13,80 +13,116 @@ Every model is one engine over the run's fold columns, with its own folder
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, ClassVar, Literal
 
-import numpy as np
-import pandas as pd
+from pydantic import model_validator
 
-from compete.common import submission
-from compete.common.config import to_dict
 from compete.common.errors import DataError
-from compete.common.evaluation import ensemble
-from compete.common.io import atomic
-from compete.common.logs import logger
-from compete.common.runs import artefacts, fingerprint
-from compete.common.runs.engine import Split
-from compete.common.runs.fingerprint import digest
-from compete.common.runs.run import Run
-from compete.common.runs.session import Session
-from compete.common.text.clean import clean_all
-from compete.competitions.imdb import layout, sample_data
-from compete.competitions.imdb.format import FORMAT, KAGGLE_SLUG
-from compete.competitions.imdb.metric import accuracy, roc_auc
+from compete.common.logs import logger, result
+from compete.common.settings.fields import MODEL, Float, Int, comma_list, setting
+from compete.common.settings.model import Invalid
+from compete.common.settings.shared import RunSettings
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
 MODELS = ("tfidf_lr", "nbsvm", "w2v_avg", "lstm", "gru")
+RECURRENT_MODELS = ("lstm", "gru")
+# The choices of numpy / Keras modules, restated here so the settings import neither
+# (tests check they match `ensemble.BLEND_METHODS`, `word2vec.METHODS` and `recurrent.truncate`).
+BLEND_METHODS = ("auc", "logistic", "mean")
+W2V_METHODS = ("skipgram", "cbow")
+RNN_KEEP = ("start", "end")
+RNN_INIT = ("word2vec", "random")
 LINEAR = ("ngram_max", "min_df")
 WORD2VEC = ("w2v_method", "embedding_dim", "w2v_window", "w2v_negatives", "w2v_min_count", "w2v_max_words",
             "w2v_subsample", "w2v_epochs", "w2v_batch_size", "w2v_learning_rate", "w2v_max_reviews", "w2v_seed")
 RECURRENT = ("seq_len", "vocab_size", "embedding_dim", "rnn_units", "rnn_dropout", "rnn_epochs", "rnn_batch_size",
              "rnn_learning_rate", "rnn_keep", "rnn_init")
 
+LINEAR_GROUP, WORD2VEC_GROUP, RECURRENT_GROUP = "linear model", "word2vec", "recurrent model"
 
-@dataclass
-class ImdbConfig:
+
+def _linear(description, **bounds):
+    return setting(description, LINEAR_GROUP, **bounds)
+
+
+def _w2v(description, **bounds):
+    return setting(description, WORD2VEC_GROUP, **bounds)
+
+
+def _rnn(description, **bounds):
+    return setting(description, RECURRENT_GROUP, **bounds)
+
+
+class ImdbConfig(RunSettings):
     """Defaults for the real download on a 2-core CPU; the demo and tests shrink them."""
 
-    data: str = ""
-    run: str = ""
-    runs_dir: str = "runs"
-    submissions_dir: str = "submissions"
-    models: list[str] = dataclasses.field(default_factory=lambda: ["tfidf_lr", "nbsvm", "w2v_avg", "lstm"])
-    blend: str = "auc"
-    n_splits: int = 5
-    seeds: list[int] = dataclasses.field(default_factory=lambda: [0])
-    limit_train: int = 0
-    ngram_max: int = 2
-    min_df: int = 2
-    tfidf_c: float = 10.0
-    nbsvm_c: float = 0.5
-    avg_c: float = 1.0
-    embedding_dim: int = 64
-    seq_len: int = 128
-    vocab_size: int = 20000
-    rnn_units: int = 32
-    rnn_dropout: float = 0.2
-    rnn_epochs: int = 2
-    rnn_batch_size: int = 128
-    rnn_learning_rate: float = 2e-3
-    rnn_keep: str = "end"
-    rnn_init: str = "word2vec"
-    w2v_method: str = "skipgram"
-    w2v_window: int = 4
-    w2v_negatives: int = 5
-    w2v_min_count: int = 5
-    w2v_max_words: int = 30000
-    w2v_subsample: float = 1e-3
-    w2v_epochs: int = 1
-    w2v_batch_size: int = 2048
-    w2v_learning_rate: float = 5e-3
-    w2v_max_reviews: int = 20000
-    w2v_seed: int = 0
-    neighbours: list[str] = dataclasses.field(default_factory=lambda: ["great", "awful", "boring", "funny", "actor", "movie"])
+    models: Annotated[comma_list(Literal[MODELS]), setting(
+        "models to train and blend, comma-separated: TF-IDF + logistic regression, NB-SVM, logistic regression on "
+        "averaged word2vec vectors, bidirectional LSTM / GRU", MODEL, min_length=1)] = [
+        "tfidf_lr", "nbsvm", "w2v_avg", "lstm"]
+    blend: Annotated[Literal[BLEND_METHODS], setting(
+        "how the models' OOF predictions are blended: auc (greedy forward selection on AUC), logistic "
+        "(logistic regression on their logits), mean (equal weights)", MODEL)] = "auc"
+
+    ngram_max: Annotated[Int, _linear("longest word n-gram of tfidf_lr and nbsvm", ge=1, le=10)] = 2
+    min_df: Annotated[Int, _linear("an n-gram is kept when in at least this many reviews (tfidf_lr, nbsvm)",
+                                   ge=1)] = 2
+    tfidf_c: Annotated[Float, _linear("tfidf_lr: inverse regularisation strength C", gt=0)] = 10.0
+    nbsvm_c: Annotated[Float, _linear("nbsvm: inverse regularisation strength C", gt=0)] = 0.5
+    avg_c: Annotated[Float, _linear("w2v_avg: inverse regularisation strength C of the logistic regression on "
+                                    "averaged word vectors", gt=0)] = 1.0
+
+    embedding_dim: Annotated[Int, _w2v("word vector size (also the recurrent models' embedding size)",
+                                       ge=1, le=4096)] = 64
+    w2v_method: Annotated[Literal[W2V_METHODS], _w2v("word2vec flavour: skip-gram or CBOW")] = "skipgram"
+    w2v_window: Annotated[Int, _w2v("context words on each side of a word", ge=1)] = 4
+    w2v_negatives: Annotated[Int, _w2v("negative samples per positive pair", ge=1)] = 5
+    w2v_min_count: Annotated[Int, _w2v("a word gets a vector when seen at least this many times", ge=1)] = 5
+    w2v_max_words: Annotated[Int, _w2v("at most this many words (the most frequent) get vectors", ge=2)] = 30000
+    w2v_subsample: Annotated[Float, _w2v("frequent-word subsampling threshold (0: none)", ge=0, le=1)] = 1e-3
+    w2v_epochs: Annotated[Int, _w2v("word2vec training epochs", ge=1)] = 1
+    w2v_batch_size: Annotated[Int, _w2v("word2vec examples per batch", ge=1)] = 2048
+    w2v_learning_rate: Annotated[Float, _w2v("word2vec Adam learning rate", gt=0, le=10)] = 5e-3
+    w2v_max_reviews: Annotated[Int, _w2v("train word2vec on at most this many reviews, drawn at random "
+                                         "(0: all labeled and unlabeled reviews)", ge=0)] = 20000
+    w2v_seed: Annotated[Int, _w2v("word2vec seed (initial vectors, sampling, the reviews drawn)", ge=0)] = 0
+    neighbours: Annotated[comma_list(str), _w2v(
+        "words whose nearest neighbours the word2vec action prints, comma-separated")] = [
+        "great", "awful", "boring", "funny", "actor", "movie"]
+
+    seq_len: Annotated[Int, _rnn("words per review the recurrent models read", ge=1)] = 128
+    rnn_keep: Annotated[Literal[RNN_KEEP], _rnn(
+        "which words of a longer review are read: its start or its end")] = "end"
+    vocab_size: Annotated[Int, _rnn("recurrent models' vocabulary, padding and unknown-word tokens included",
+                                    ge=3)] = 20000
+    rnn_init: Annotated[Literal[RNN_INIT], _rnn(
+        "recurrent models' initial embedding: word2vec vectors (the w2v settings) or random")] = "word2vec"
+    rnn_units: Annotated[Int, _rnn("units per direction of the LSTM / GRU layer", ge=1)] = 32
+    rnn_dropout: Annotated[Float, _rnn("dropout in the recurrent models", ge=0, lt=1)] = 0.2
+    rnn_epochs: Annotated[Int, _rnn("recurrent models' training epochs per unit", ge=1)] = 2
+    rnn_batch_size: Annotated[Int, _rnn("reviews per recurrent training batch", ge=1, le=65536)] = 128
+    rnn_learning_rate: Annotated[Float, _rnn("recurrent models' Adam learning rate", gt=0, le=10)] = 2e-3
+
+    # Each model's folder is named by its own settings (see `_model_settings`), so the blend, the
+    # words to print and where things go change no trained unit.
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours"}
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        """What holds without the data: each model once; a limit leaves each class enough rows for every fold."""
+        repeated = sorted({m for m in self.models if self.models.count(m) > 1})
+        if repeated:
+            raise Invalid("models", self.models, f"{repeated[0]} is named twice", "distinct names from "
+                          + ", ".join(MODELS))
+        if 0 < self.limit_train < 2 * self.n_splits:
+            raise Invalid("limit_train", self.limit_train,
+                          f"too few reviews for {self.n_splits} stratified folds of two classes",
+                          f"0 (all) or at least {2 * self.n_splits} (n_splits × 2)")
+        return self
 
     def split_settings(self) -> dict:
         """What the run's fold columns depend on besides the seeds and the ids (the data folder names the run)."""
@@ -108,6 +144,8 @@ def default_run_name(cfg: ImdbConfig) -> str:
     Neither the seeds nor any model's settings are in it: `--seeds 0,1` after `--seeds 0`
     adds seed 1's units, and each model keeps its own folder inside the run.
     """
+    from compete.common.runs.fingerprint import digest
+
     key = {**cfg.split_settings(), "data": str(Path(cfg.data).resolve())}
     return f"{cfg.run_prefix()}-{digest(key)[:8]}"
 
@@ -123,16 +161,16 @@ def _model_settings(cfg: ImdbConfig, name: str) -> dict:
         return {"model": name, **_settings(cfg, LINEAR + linear[name])}
     if name == "w2v_avg":
         return {"model": name, **_settings(cfg, WORD2VEC + ("avg_c",))}
-    if name in ("lstm", "gru"):
+    if name in RECURRENT_MODELS:
         return {"model": name, **_settings(cfg, RECURRENT + (WORD2VEC if cfg.rnn_init == "word2vec" else ()))}
     raise ValueError(f"Unknown model {name!r}; available: {', '.join(MODELS)}")
 
 
 def _uses_vectors(cfg: ImdbConfig, name: str) -> bool:
-    return name == "w2v_avg" or (name in ("lstm", "gru") and cfg.rnn_init == "word2vec")
+    return name == "w2v_avg" or (name in RECURRENT_MODELS and cfg.rnn_init == "word2vec")
 
 
-def _learner(cfg: ImdbConfig, name: str, vectors: "WordVectorSource | None"):
+def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
     """The fold model of `name`; models on word vectors carry the vectors' key in their settings."""
     from compete.common.text.learners import RecurrentLearner, SklearnLearner
 
@@ -167,22 +205,6 @@ def _learner(cfg: ImdbConfig, name: str, vectors: "WordVectorSource | None"):
     return RecurrentLearner(make_recurrent, settings)
 
 
-def _validate(cfg: ImdbConfig) -> None:
-    unknown = [m for m in cfg.models if m not in MODELS]
-    if unknown or not cfg.models:
-        raise ValueError(f"Unknown model(s) {unknown or cfg.models}; available: {', '.join(MODELS)}")
-    if len(set(cfg.models)) != len(cfg.models):
-        raise ValueError(f"models {cfg.models} name one model twice")
-    if cfg.blend not in ensemble.BLEND_METHODS:
-        raise ValueError(f"Unknown blend {cfg.blend!r}; available: {', '.join(ensemble.BLEND_METHODS)}")
-    if cfg.rnn_init not in ("word2vec", "random"):
-        raise ValueError(f"Unknown rnn_init {cfg.rnn_init!r}; available: word2vec, random")
-    if cfg.n_splits < 2:
-        raise ValueError(f"n_splits must be at least 2, got {cfg.n_splits}")
-    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds) or min(cfg.seeds) < 0:
-        raise ValueError(f"seeds must be distinct non-negative integers, got {cfg.seeds}")
-
-
 @dataclass
 class Data:
     train: Split
@@ -191,13 +213,27 @@ class Data:
 
 
 def _load(cfg: ImdbConfig, need_test: bool) -> Data:
-    """The labeled reviews (cleaned) and, when the download has them, the test reviews, as the engine's rows."""
+    """The labeled reviews (cleaned) and, when the download has them, the test reviews, as the engine's rows.
+
+    Every check that needs the data is made here, before any run folder exists: enough
+    reviews of each class for the folds, and (for `submit`) the test reviews and their
+    sample submission.
+    """
+    import numpy as np
+
+    from compete.common.runs import fingerprint
+    from compete.common.runs.engine import Split
+    from compete.common.text.clean import clean_all
+    from compete.competitions.imdb import layout
+
     labeled = layout.read_labeled(cfg.data)
     n = cfg.limit_train or len(labeled.ids)
-    if len(labeled.ids[:n]) < cfg.n_splits:
-        raise DataError(labeled.source, f"{len(labeled.ids[:n])} labeled review(s) cannot make {cfg.n_splits} folds")
-    texts = clean_all(labeled.texts[:n])
-    train = Split(np.asarray(labeled.ids[:n]), texts, labeled.labels[:n], fingerprint.of_texts(texts))
+    labels = np.asarray(labeled.labels[:n])
+    rarest = int(np.bincount(labels.astype(np.int64), minlength=2).min())
+    if rarest < cfg.n_splits:
+        shown = f"the first {n} labeled reviews" if cfg.limit_train else f"the {n} labeled reviews"
+        raise DataError(labeled.source, f"{shown} have {rarest} of the rarer sentiment, too few for n_splits "
+                                        f"{cfg.n_splits}: every fold needs reviews of both sentiments")
     test_set = None
     if layout.has_test(cfg.data):
         test_set = layout.read_test(cfg.data)
@@ -205,6 +241,8 @@ def _load(cfg: ImdbConfig, need_test: bool) -> Data:
         raise DataError(Path(cfg.data) / layout.TEST, "needed to write a submission but not found (nor .zip)")
     else:
         logger.info(f"no {layout.TEST} in {cfg.data}: cross-validating without test predictions")
+    texts = clean_all(labeled.texts[:n])
+    train = Split(np.asarray(labeled.ids[:n]), texts, labeled.labels[:n], fingerprint.of_texts(texts))
     test = None
     if test_set is not None:
         test_texts = clean_all(test_set.reviews.texts)
@@ -222,6 +260,12 @@ class WordVectorSource:
     """
 
     def __init__(self, cfg: ImdbConfig, labeled_texts=None):
+        import numpy as np
+
+        from compete.common.runs import fingerprint
+        from compete.common.text.clean import clean_all
+        from compete.competitions.imdb import layout
+
         if labeled_texts is None:
             labeled_texts = clean_all(layout.read_labeled(cfg.data).texts[: cfg.limit_train or None])
         unlabeled = layout.read_unlabeled(cfg.data)
@@ -234,12 +278,13 @@ class WordVectorSource:
         self.cfg, self.texts = cfg, [texts[i] for i in order]
         self.available = (len(labeled_texts), 0 if unlabeled is None else len(unlabeled.ids))
         self.settings = _settings(cfg, WORD2VEC)
-        self.key = digest(self.settings, hashes[order])
+        self.key = fingerprint.digest(self.settings, hashes[order])
         self.folder = Path(cfg.runs_dir) / COMPETITION / f"word2vec-{cfg.w2v_method}-{self.key[:12]}"
         self._vectors = None
 
     def get(self):
         """The vectors: this object's, the cache's, or trained now (one process at a time per cache folder)."""
+        from compete.common.io import atomic
         from compete.common.runs.lock import FileLock
         from compete.common.text import word2vec
 
@@ -290,11 +335,20 @@ class CVResult:
 
 def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units: bool = True,
                    need_test: bool = False) -> CVResult | None:
-    """Train the units not done yet (all, or just `units`) of every model, then blend and score; artefacts in the run."""
-    from compete.common.runs.engine import Engine
-    from compete.common.runs.folds import stratified_folds
+    """Train the units not done yet (all, or just `units`) of every model, then blend and score; artefacts in the run.
 
-    _validate(cfg)
+    The data is read and checked (for `submit`, the test reviews and sample too) before the run folder is made.
+    """
+    import numpy as np
+
+    from compete.common.io import atomic
+    from compete.common.runs import artefacts
+    from compete.common.runs.engine import Engine
+    from compete.common.runs.fingerprint import digest
+    from compete.common.runs.folds import stratified_folds
+    from compete.common.runs.run import Run
+    from compete.common.runs.session import Session
+
     data = _load(cfg, need_test)
     vectors = WordVectorSource(cfg, data.train.inputs) if any(_uses_vectors(cfg, m) for m in cfg.models) else None
     run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
@@ -327,8 +381,8 @@ def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units:
         if data.test is not None:
             test = final.predict(np.column_stack([assemblies[n].test for n in cfg.models]))
             artefacts.save_npz(run.path / "test_blend.npz", ids=data.test.ids, pred=test)
-        artefacts.write_outputs(run, to_dict(cfg), scores, blend=final.to_dict())
-    _report(scores, cfg.seeds)
+        artefacts.write_outputs(run, cfg.to_dict(), scores, blend=final.to_dict())
+        _report(scores, cfg.seeds)  # inside the session, so the run's log.txt has it too
     return CVResult(run.path, scores, list(cfg.models), matrix, honest, test,
                     None if data.test is None else data.test.ids, data)
 
@@ -350,6 +404,11 @@ def assemble(cfg: ImdbConfig, wait: bool = False) -> CVResult:
 
 def _score(cfg, y, assemblies, folds, roots, run_path):
     """Per model: pooled AUC of the seed-averaged OOF, each unit's AUC on its fold, seconds; the blend out of fold."""
+    import numpy as np
+
+    from compete.common.evaluation import ensemble
+    from compete.competitions.imdb.metric import accuracy, roc_auc
+
     scores = {"seeds": list(cfg.seeds), "models": {}}
     for name, out in assemblies.items():
         fold_auc = [u["auc"] for u in out.score_units(folds, lambda rows, pred: roc_auc(y[rows], pred), "auc")]
@@ -374,46 +433,54 @@ def _score(cfg, y, assemblies, folds, roots, run_path):
 
 
 def _report(scores, seeds):
-    log = logger.info
     ensemble_note = (f" each the seed ensemble of seeds {', '.join(map(str, seeds))} (OOF averaged over seeds);"
                      if len(seeds) > 1 else "")
-    log(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s));{ensemble_note} AUC over all OOF rows pooled, then "
-        "the mean of the folds' AUCs (lower pooled means the fold models' scores are on different scales):")
+    result(f"CV ROC AUC / accuracy ({len(scores['models'])} model(s));{ensemble_note} AUC over all OOF rows pooled, "
+           "then the mean of the folds' AUCs (lower pooled means the fold models' scores are on different scales):")
     for name, s in scores["models"].items():
-        log(f"  {name:<10} AUC {s['auc']:.4f} (folds {s['fold_auc_mean']:.4f})  accuracy {s['accuracy']:.4f}  "
-            f"({s['seconds']:.0f}s of fitting)")
+        result(f"  {name:<10} AUC {s['auc']:.4f} (folds {s['fold_auc_mean']:.4f})  accuracy {s['accuracy']:.4f}  "
+               f"({s['seconds']:.0f}s of fitting)")
         if "auc_single_seeds" in s:
-            log(f"  {'':<10} single seeds: " + ", ".join(f"seed {seed} {auc:.4f}"
-                                                        for seed, auc in zip(seeds, s["auc_single_seeds"])))
+            result(f"  {'':<10} single seeds: " + ", ".join(f"seed {seed} {auc:.4f}"
+                                                           for seed, auc in zip(seeds, s["auc_single_seeds"])))
     b = scores["blend"]
     weights = ", ".join(f"{k} {v:.3f}" for k, v in b["weights"].items())
     folds = f" on seed {b['scored_on_folds_of_seed']}'s folds" if len(seeds) > 1 else ""
-    log(f"  {'blend':<10} AUC {b['auc']:.4f}  accuracy {b['accuracy']:.4f}  ({b['method']}, weights fit out of fold"
-        f"{folds}; final weights: {weights})")
+    result(f"  {'blend':<10} AUC {b['auc']:.4f}  accuracy {b['accuracy']:.4f}  ({b['method']}, weights fit out of "
+           f"fold{folds}; final weights: {weights})")
 
 
 def submit(cfg: ImdbConfig, wait: bool = False) -> Path:
     """Train what is missing, assemble, then write submissions/imdb/<run>.csv from the blend, checked."""
-    result = cross_validate(cfg, wait=wait, need_test=True)
-    test_set = result.data.test_set
+    import numpy as np
+    import pandas as pd
+
+    from compete.common import submission
+    from compete.competitions.imdb.format import FORMAT, KAGGLE_SLUG
+    from compete.competitions.imdb.metric import roc_auc
+
+    done = cross_validate(cfg, wait=wait, need_test=True)  # the test reviews and sample are checked before training
+    test_set = done.data.test_set
     # Predictions travel with their ids; `submission.write` orders the rows as the sample submission.
-    frame = pd.DataFrame({"id": result.test_ids, "sentiment": np.round(result.test, 6)})
-    path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
+    frame = pd.DataFrame({"id": done.test_ids, "sentiment": np.round(done.test, 6)})
+    path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
     submission.write(frame, path, test_set.sample, FORMAT)
-    auc = result.scores["blend"]["auc"]
-    logger.info(f"submission written and checked: {path} ({len(frame)} rows)")
+    auc = done.scores["blend"]["auc"]
+    result(f"submission written and checked: {path} ({len(frame)} rows)")
     labels = test_set.reviews.labels
     if labels is not None and len(np.unique(labels)) == 2:
         known = dict(zip(test_set.reviews.ids, labels))
-        logger.info(f"test AUC (labels known in this layout): "
-                    f"{roc_auc(np.array([known[i] for i in result.test_ids]), result.test):.4f}")
-    logger.info(f"CV AUC {auc:.4f} (blend of {', '.join(result.names)})")
-    logger.info(submission.kaggle_command(KAGGLE_SLUG, path, f"{result.run_dir.name} CV AUC {auc:.4f}"))
+        result(f"test AUC (labels known in this layout): "
+               f"{roc_auc(np.array([known[i] for i in done.test_ids]), done.test):.4f}")
+    result(f"CV AUC {auc:.4f} (blend of {', '.join(done.names)})")
+    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV AUC {auc:.4f}", cfg.data)
     return path
 
 
 def check(cfg: ImdbConfig) -> dict:
     """Validate a download without training: every file parses, labels are 0/1, ids unique, test matches its sample."""
+    from compete.competitions.imdb import layout
+
     log = logger.info
     labeled = layout.read_labeled(cfg.data)
     log(f"{labeled.source}: {len(labeled.ids):,} labeled reviews, {labeled.labels.mean():.1%} positive")
@@ -427,7 +494,8 @@ def check(cfg: ImdbConfig) -> dict:
     if overlap:
         raise DataError(test.reviews.source,
                         f"{len(overlap)} id(s) also in the labeled file, e.g. {sorted(overlap)[:3]}")
-    log("ok")
+    result(f"ok: {len(labeled.ids):,} labeled, {0 if unlabeled is None else len(unlabeled.ids):,} unlabeled and "
+           f"{0 if test is None else len(test.reviews.ids):,} test reviews")
     return {"labeled": len(labeled.ids), "unlabeled": 0 if unlabeled is None else len(unlabeled.ids),
             "test": 0 if test is None else len(test.reviews.ids)}
 
@@ -437,14 +505,20 @@ def train_word2vec(cfg: ImdbConfig):
     vectors = word_vectors(cfg)
     for word in cfg.neighbours:
         if word in vectors:
-            logger.info(f"  {word:<12} " + ", ".join(f"{w} ({s:.2f})" for w, s in vectors.nearest(word, 8)))
+            result(f"  {word:<12} " + ", ".join(f"{w} ({s:.2f})" for w, s in vectors.nearest(word, 8)))
         else:
-            logger.info(f"  {word:<12} (not in the vocabulary)")
+            result(f"  {word:<12} (not in the vocabulary)")
     return vectors
+
+
+def _sample(out_dir, seed: int = 0):
+    from compete.competitions.imdb import sample_data
+
+    return sample_data.generate(out_dir, seed=seed)
 
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=ImdbConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check, "word2vec": train_word2vec},
-    sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
+    sample=_sample,
     demo=DEMO, summary="Bag of Words Meets Bags of Popcorn (IMDB sentiment, ROC AUC)"))

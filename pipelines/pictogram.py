@@ -10,84 +10,131 @@ bias tuning (scored out of fold) -> the checked submission.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar, Literal
 
-import numpy as np
-import pandas as pd
+from pydantic import BeforeValidator, model_validator
 
-from compete.common import config, submission
-from compete.common.config import ImageCVConfig
-from compete.common.data import sampling
-from compete.common.data.labels import ClassVocabulary
 from compete.common.errors import DataError
-from compete.common.evaluation import biastuning, confusion_image
-from compete.common.evaluation import metrics as classmetrics
-from compete.common.io import atomic
-from compete.common.io.jsonlabels import KeyPaths
-from compete.common.logs import logger
-from compete.common.runs import artefacts
-from compete.common.runs.run import Run
-from compete.common.runs.session import Session
-from compete.competitions.pictogram import layout, model, sample_data  # noqa: F401  (model registers camp_cnn)
-from compete.competitions.pictogram.classes import DOMAINS, ascii_names
-from compete.competitions.pictogram.format import expected, submission_format
-from compete.competitions.pictogram.rules import check_weights
+from compete.common.logs import logger, result
+from compete.common.settings.fields import (CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
+                                            comma_list, setting, to_int)
+from compete.common.settings.model import Invalid, SettingsError
+from compete.common.settings.shared import (Backbone, Epochs, ImageCVConfig, ImageSize, LearningRate, Patience,
+                                            Weights)
+from compete.competitions.pictogram.classes import DOMAINS
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "pictogram"
+HYGIENE = "hygiene"  # a help group of its own
+
+# Choices, kept here so the settings can list them without importing the code that implements them
+# (tests check them against the registries they mirror).
 LOSSES = ("crossentropy", "focal")
 CLASS_WEIGHTS = ("none", "balanced")
 BIAS_TUNING = ("auto", "on", "off")  # auto: apply the biases only when their out-of-fold score beats plain argmax
+SAMPLINGS = ("none", "oversample", "undersample", "class_balanced")  # none + common.data.sampling.SAMPLERS
+RATIO_SAMPLINGS = ("oversample", "undersample")  # the ones sampling_ratio steers (class_balanced: power 1)
+HASH_METHODS = ("phash", "dhash")  # common.hygiene.hashing.HASHES
+# Dihedral TTA views that make sense for pictograms: the first two, identity and the horizontal flip
+# the training augments with. A vertical flip or a rotation turns many pictograms into another picture
+# (an upside-down umbrella, a cup with its handle on top) that the model never saw in training.
+PICTOGRAM_TTA = (1, 2)
+
+def _folder(description: str):
+    return Annotated[str, setting(description, DATA, allowed="a folder name", min_length=1)]
 
 
-@dataclass
+def _key(description: str, required: bool = True):
+    allowed = "a dotted key path such as a.b.c" + ("" if required else ", or empty for none")
+    return Annotated[str, setting(description, DATA, allowed=allowed, min_length=1 if required else 0)]
+
+
+def _column(description: str):
+    return Annotated[str, setting(description, OUTPUT, allowed="a column name", min_length=1)]
+
+
+TrainDir = _folder("training folder inside the download")
+EvalDir = _folder("evaluation folder inside the download (one submission row per image)")
+LabelsDir = _folder("label-file folder inside the training and evaluation folders")
+ImagesDir = _folder("image folder inside the training and evaluation folders")
+LabelKey = _key("where a label file keeps the class name")
+ImageKey = _key("where a label file keeps its image's path (matched by file stem when stale)")
+DomainKey = _key("where a label file keeps the drawing style", required=False)
+BoxKey = _key("where a label file keeps the labelled box [x, y, w, h]", required=False)
+IdColumn = _column("submission column of the evaluation image file names")
+LabelColumn = _column("submission column of the predicted class names")
+PictogramTTA = Annotated[Literal[PICTOGRAM_TTA], BeforeValidator(to_int), setting(
+    "test-time augmentation: views averaged per image (vertical flips and rotations make other pictograms)",
+    PREDICTION, allowed="1 (the image alone) or 2 (and its horizontal flip)")]
+
+
 class PictogramConfig(ImageCVConfig):
     """Defaults for the camp: a from-scratch CNN at 64 px, hygiene on, honest scores."""
 
-    backbone: str = "camp_cnn"
-    weights: str | None = None
-    allow_pretrained: bool = False
-    image_size: int = 64
-    batch_size: int = 32
-    epochs: int = 30
-    patience: int = 6
-    learning_rate: float = 2e-3
-    augment: list[str] = dataclasses.field(default_factory=lambda: ["hflip"])
+    backbone: Backbone = "camp_cnn"
+    weights: Weights = None
+    allow_pretrained: Annotated[Bool, setting(
+        "break the camp's rule and allow pre-trained weights (experiments only; not a valid entry)", MODEL)] = False
+    image_size: ImageSize = 64
+    epochs: Epochs = 30
+    patience: Patience = 6
+    learning_rate: LearningRate = 2e-3
+    tta: PictogramTTA = 1
     # Layout and label schema.
-    train_dir: str = "1.Training"
-    eval_dir: str = "2.Validation"
-    labels_dir: str = "라벨링데이터"
-    images_dir: str = "원천데이터"
-    label_key: str = "category.ctg_nm_level3"
-    image_key: str = "abstract_image.abs_path"
-    domain_key: str = "abstract_image.abs_domain"
-    box_key: str = "abstract_image.abs_bbox"
-    domains: list[str] = dataclasses.field(default_factory=lambda: list(DOMAINS))
-    classes: list[str] = dataclasses.field(default_factory=list)
-    strict_matching: bool = False
-    crop_to_box: bool = False
+    train_dir: TrainDir = "1.Training"
+    eval_dir: EvalDir = "2.Validation"
+    labels_dir: LabelsDir = "라벨링데이터"
+    images_dir: ImagesDir = "원천데이터"
+    label_key: LabelKey = "category.ctg_nm_level3"
+    image_key: ImageKey = "abstract_image.abs_path"
+    domain_key: DomainKey = "abstract_image.abs_domain"
+    box_key: BoxKey = "abstract_image.abs_bbox"
+    domains: Annotated[comma_list(str), setting(
+        "drawing styles a label file may name, comma-separated (empty: any)", DATA,
+        allowed="a list of names, or empty for any")] = list(DOMAINS)
+    classes: Annotated[comma_list(str), setting(
+        "class names in their id order, comma-separated (empty: the training labels, sorted)", DATA,
+        allowed="a list of distinct names, or empty")] = []
+    strict_matching: Annotated[Bool, setting(
+        "stop when a training label file has no image (default: leave it out and say so)", DATA)] = False
+    crop_to_box: Annotated[Bool, setting(
+        "train and predict on the labelled boxes instead of the whole images", DATA)] = False
     # Hygiene.
-    drop_exact_duplicates: bool = True
-    drop_near_duplicates: bool = True
-    drop_photos: bool = True
-    hash_method: str = "phash"
-    near_distance: int = 1
-    photo_threshold: float = 4.0
+    drop_exact_duplicates: Annotated[Bool, setting(
+        "leave out training images identical to another (or to an evaluation image)", HYGIENE)] = True
+    drop_near_duplicates: Annotated[Bool, setting(
+        "leave out training images nearly identical to another (or to an evaluation image)", HYGIENE)] = True
+    drop_photos: Annotated[Bool, setting("leave out photograph-like training images", HYGIENE)] = True
+    hash_method: Annotated[Literal[HASH_METHODS], setting(
+        "perceptual hash for near duplicates", HYGIENE)] = "phash"
+    near_distance: Annotated[Int, setting(
+        "bits two perceptual hashes may differ by and still be near duplicates", HYGIENE, ge=0, le=63)] = 1
+    photo_threshold: Annotated[Float, setting(
+        "photo-likeness score (robust z over the training images) above which an image counts as a photo",
+        HYGIENE, gt=0, le=100)] = 4.0
     # Imbalance.
-    sampling: str = "none"
-    sampling_ratio: float = 1.0
-    class_weight: str = "none"
-    loss: str = "crossentropy"
-    focal_gamma: float = 2.0
-    stratify_domain: bool = True
+    sampling: Annotated[Literal[SAMPLINGS], setting(
+        "resampling of each fold's training rows against class imbalance", TRAINING)] = "none"
+    sampling_ratio: Annotated[Float, setting(
+        "oversample: each class up to ratio x the largest; undersample: down to ratio x the smallest", TRAINING,
+        gt=0, le=100)] = 1.0
+    class_weight: Annotated[Literal[CLASS_WEIGHTS], setting(
+        "per-class loss weights: none, or balanced (n / (classes x count))", TRAINING)] = "none"
+    loss: Annotated[Literal[LOSSES], setting("training loss", TRAINING)] = "crossentropy"
+    focal_gamma: Annotated[Float, setting("focusing exponent of the focal loss (0: cross-entropy)", TRAINING,
+                                          ge=0, le=10)] = 2.0
+    stratify_domain: Annotated[Bool, setting(
+        "stratify the folds on class and drawing style together (else on class alone)", CV)] = True
     # Post-processing and submission.
-    bias_tuning: str = "auto"
-    bias_passes: int = 2
-    id_column: str = "file_name"
-    label_column: str = "class_name"
+    bias_tuning: Annotated[Literal[BIAS_TUNING], setting(
+        "per-class score biases tuned for OOF macro-F1: auto (applied when they help out of fold), on, off",
+        PREDICTION)] = "auto"
+    bias_passes: Annotated[Int, setting("coordinate-ascent passes when tuning the per-class biases", PREDICTION,
+                                        ge=1, le=20)] = 2
+    id_column: IdColumn = "file_name"
+    label_column: LabelColumn = "class_name"
 
     # Settings that change no trained model. The layout, label keys, class and domain lists,
     # hygiene, matching and cropping change which rows there are, their labels or their
@@ -99,19 +146,52 @@ class PictogramConfig(ImageCVConfig):
         "drop_near_duplicates", "drop_photos", "hash_method", "near_distance", "photo_threshold",
         "stratify_domain", "bias_tuning", "bias_passes", "id_column", "label_column"})
 
+    BACKBONE_MODULES: ClassVar[tuple[str, ...]] = ("compete.competitions.pictogram.model",)  # camp_cnn, camp_cnn_tiny
+
+    def check_weights_rule(self) -> None:
+        """The camp's rule, so that a user asking for pre-trained weights is told the rule, not a backbone detail."""
+        from compete.competitions.pictogram.rules import RULE, refused
+
+        if refused(self.weights, self.allow_pretrained):
+            raise Invalid("weights", self.weights, RULE,
+                          "none (train from scratch); or set allow_pretrained (--allow-pretrained) to break the rule")
+
+    @model_validator(mode="after")
+    def _fits_the_recipe(self):
+        """Settings that only make sense together."""
+        for name, used, step, choices in (("sampling_ratio", self.sampling in RATIO_SAMPLINGS, "sampling",
+                                           RATIO_SAMPLINGS), ("focal_gamma", self.loss == "focal", "loss", ("focal",))):
+            default = type(self).model_fields[name].default
+            if not used and getattr(self, name) != default:
+                raise Invalid(name, getattr(self, name), f"used only with {step} {' or '.join(choices)}",
+                              f"{default} (the default), or set {step} to {' or '.join(choices)}")
+        if self.crop_to_box and not self.box_key:
+            raise Invalid("crop_to_box", self.crop_to_box, "there is no box to crop to: box_key is empty",
+                          "false, or name the box with box_key")
+        if self.id_column == self.label_column:
+            raise Invalid("label_column", self.label_column, "the same as id_column", "a name other than id_column")
+        if len(set(self.classes)) != len(self.classes):
+            repeated = sorted({c for c in self.classes if self.classes.count(c) > 1})
+            raise Invalid("classes", self.classes, f"{', '.join(map(repr, repeated))} named twice", "distinct names")
+        return self
+
     def unit_settings(self) -> dict:
         """As the base class, less the knobs of an imbalance step that is switched off."""
         settings = super().unit_settings()
         if self.loss != "focal":
             settings.pop("focal_gamma", None)
-        if self.sampling not in ("oversample", "undersample"):  # class_balanced draws with power 1
+        if self.sampling not in RATIO_SAMPLINGS:  # class_balanced draws with power 1
             settings.pop("sampling_ratio", None)
         return settings
 
-    def layout(self) -> layout.Layout:
+    def layout(self):
+        """The download's folder names and label keys, as the layout reader takes them."""
+        from compete.common.io.jsonlabels import KeyPaths
+        from compete.competitions.pictogram.layout import Layout
+
         keys = KeyPaths(self.label_key, self.image_key, self.domain_key, self.box_key)
-        return layout.Layout(self.train_dir, self.eval_dir, self.labels_dir, self.images_dir, keys,
-                             tuple(self.domains) if self.domains else None)
+        return Layout(self.train_dir, self.eval_dir, self.labels_dir, self.images_dir, keys,
+                      tuple(self.domains) if self.domains else None)
 
 
 DEMO = dict(image_size=64, epochs=12, patience=4, n_splits=4, tta=2, run="demo")
@@ -121,14 +201,14 @@ DEMO = dict(image_size=64, epochs=12, patience=4, n_splits=4, tta=2, run="demo")
 class Data:
     """Training rows kept after hygiene, the evaluation set, and what hygiene found; nothing written yet."""
 
-    train: layout.Split
-    evaluation: layout.Split | None
-    vocabulary: ClassVocabulary
-    y: np.ndarray
+    train: "layout.Split"
+    evaluation: "layout.Split | None"
+    vocabulary: "ClassVocabulary"
+    y: "np.ndarray"
     findings: object
     dropped: list[int]
-    groups: np.ndarray
-    all_train: layout.Split  # before hygiene, for the report
+    groups: "np.ndarray"
+    all_train: "layout.Split"  # before hygiene, for the report
 
     @property
     def n_classes(self) -> int:
@@ -139,61 +219,29 @@ class Data:
 class CVResult:
     run_dir: Path
     scores: dict
-    biases: np.ndarray
-    oof: np.ndarray
-    test: np.ndarray | None
+    biases: "np.ndarray"
+    oof: "np.ndarray"
+    test: "np.ndarray | None"
     data: Data
 
 
-# --- settings and data checks: nothing is written until they pass ------------------------------
-
-
-def _check_settings(cfg: PictogramConfig) -> None:
-    """Every setting that can be judged without the data; raises ValueError naming the setting."""
-    from compete.common.data import augment
-    from compete.common.models.backbones import get_spec
-
-    check_weights(cfg.weights, cfg.allow_pretrained)
-    if cfg.loss not in LOSSES:
-        raise ValueError(f"Unknown loss {cfg.loss!r}; available: {', '.join(LOSSES)}")
-    if cfg.class_weight not in CLASS_WEIGHTS:
-        raise ValueError(f"Unknown class_weight {cfg.class_weight!r}; available: {', '.join(CLASS_WEIGHTS)}")
-    _sampler(cfg)
-    if cfg.sampling_ratio <= 0:
-        raise ValueError(f"sampling_ratio must be positive, got {cfg.sampling_ratio}")
-    if cfg.bias_tuning not in BIAS_TUNING:
-        raise ValueError(f"Unknown bias_tuning {cfg.bias_tuning!r}; available: {', '.join(BIAS_TUNING)}")
-    _check_hygiene_settings(cfg)
-    if cfg.bias_passes < 1:
-        raise ValueError(f"bias_passes must be at least 1, got {cfg.bias_passes}")
-    if not cfg.seeds:
-        raise ValueError("seeds must name at least one seed")
-    if cfg.n_splits < 2:
-        raise ValueError(f"n_splits must be at least 2, got {cfg.n_splits}")
-    config.fit_options(cfg)  # schedule, optimiser, fine-tuning mode
-    augment.build(cfg.augment)
-    spec = get_spec(cfg.backbone)
-    if cfg.image_size < spec.min_size:
-        raise ValueError(f"backbone {spec.name!r} needs inputs of at least {spec.min_size} px, got "
-                         f"image_size {cfg.image_size}")
-
-
-def _check_hygiene_settings(cfg: PictogramConfig) -> None:
-    from compete.common.hygiene.hashing import HASHES
-
-    if cfg.hash_method not in HASHES:
-        raise ValueError(f"Unknown hash_method {cfg.hash_method!r}; available: {', '.join(HASHES)}")
-    if cfg.near_distance < 0:
-        raise ValueError(f"near_distance must be at least 0, got {cfg.near_distance}")
+# --- data checks: the settings are checked when they are made; nothing is written until these pass ---------
 
 
 def _sampler(cfg: PictogramConfig):
+    from compete.common.data import sampling
+
+    if cfg.sampling == "none":
+        return None
     kwargs = {"power": 1.0} if cfg.sampling == "class_balanced" else {"ratio": cfg.sampling_ratio}
-    return sampling.make_sampler(cfg.sampling, **({} if cfg.sampling in ("none", "", None) else kwargs))
+    return sampling.make_sampler(cfg.sampling, **kwargs)
 
 
 def _read(cfg: PictogramConfig):
     """Training and evaluation label files matched to their images, and the class vocabulary."""
+    from compete.common.data.labels import ClassVocabulary
+    from compete.competitions.pictogram import layout
+
     lay = cfg.layout()
     train = layout.read_train(cfg.data, lay)
     for label_file, why in train.unmatched[:10]:
@@ -202,7 +250,7 @@ def _read(cfg: PictogramConfig):
         message = f"{len(train.unmatched)} training label file(s) have no image"
         if cfg.strict_matching:
             raise DataError(train.unmatched[0][0], message + " (strict_matching is on)")
-        logger.info(message + ": left out")
+        logger.warning(message + ": left out")
     classes = tuple(cfg.classes) if cfg.classes else tuple(sorted(set(train.labels)))
     vocabulary = ClassVocabulary(classes)
     evaluation = layout.read_eval(cfg.data, lay, known_classes=set(train.labels))
@@ -225,7 +273,11 @@ def _scan(cfg: PictogramConfig, train, evaluation):
 
 
 def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
-    """Read, scan, choose the rows hygiene keeps, encode labels, check boxes; reads only, writes nothing."""
+    """Read, scan, choose the rows hygiene keeps, encode labels, check folds and boxes; reads only, writes nothing."""
+    import numpy as np
+
+    from compete.competitions.pictogram import layout
+
     train, evaluation, vocabulary = _read(cfg)
     if evaluation is None and need_test:
         raise DataError(Path(cfg.data) / cfg.eval_dir / cfg.images_dir, "needed to write a submission but not found")
@@ -239,6 +291,7 @@ def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
                         pick(train.boxes), pick(train.label_files), train.unmatched)
     y = vocabulary.encode(kept.labels, source=Path(cfg.data) / cfg.train_dir,
                           row_names=[str(f) for f in kept.label_files])
+    _check_folds(cfg, y, vocabulary)
     groups = findings.duplicates.group_ids()[keep]
     if cfg.crop_to_box:
         _check_boxes(kept, cfg)
@@ -247,11 +300,31 @@ def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
     return Data(kept, evaluation, vocabulary, y, findings, dropped, groups, train)
 
 
+def _rarest(y, vocabulary) -> tuple[str, int]:
+    """The training class with the fewest images (of those with any) and its count."""
+    import numpy as np
+
+    counts = np.bincount(y, minlength=len(vocabulary))
+    present = np.flatnonzero(counts)
+    k = int(present[np.argmin(counts[present])])
+    return vocabulary.classes[k], int(counts[k])
+
+
+def _check_folds(cfg: PictogramConfig, y, vocabulary) -> None:
+    """Every class in every validation fold: n_splits at most the rarest class's images (after hygiene)."""
+    name, count = _rarest(y, vocabulary)
+    if count < cfg.n_splits:
+        allowed = f"2 to {count}" if count >= 2 else "none: every class needs at least 2 training images"
+        raise SettingsError(f"n_splits {cfg.n_splits}: the rarest class {name!r} has only {count} training image(s) "
+                            f"after hygiene{' and limit_train' if cfg.limit_train else ''}, so some folds would "
+                            f"validate none of it; allowed: {allowed}")
+
+
 def _crops_evaluation(evaluation) -> bool:
     return evaluation is not None and evaluation.boxes is not None and all(b is not None for b in evaluation.boxes)
 
 
-def _check_boxes(split: layout.Split, cfg: PictogramConfig) -> None:
+def _check_boxes(split, cfg: PictogramConfig) -> None:
     """Every labelled box lies inside its image (DataError naming the label file), before anything is cropped."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -276,8 +349,10 @@ def crop_cache(cfg: PictogramConfig) -> Path:
 # --- inside the run: the hygiene report, the engine's rows, training, scores -------------------
 
 
-def _report_hygiene(cfg: PictogramConfig, findings, train, evaluation, run: Run) -> dict:
-    """hygiene.json and hygiene.png in the run, and a summary in the log."""
+def _report_hygiene(cfg: PictogramConfig, findings, train, evaluation, run, say=logger.info) -> dict:
+    """hygiene.json and hygiene.png in the run, and a summary (through `say`)."""
+    from compete.common.io import atomic
+
     labels = list(train.labels) + ([] if evaluation is None or evaluation.labels is None else evaluation.labels)
     labels += [None] * (len(findings.paths) - len(labels))
     root = Path(cfg.data)
@@ -287,17 +362,20 @@ def _report_hygiene(cfg: PictogramConfig, findings, train, evaluation, run: Run)
     findings.picture(run.path / "hygiene.png")
     overlap = report["train_test_overlap"]
     conflicts = sum(g["conflicting_labels"] for g in report["exact_groups"] + report["near_groups"])
-    logger.info(f"hygiene: {len(report['exact_groups'])} exact and {len(report['near_groups'])} near duplicate "
-                f"group(s) ({overlap['exact']} exact / {overlap['near']} near reach the evaluation set, {conflicts} "
-                f"with conflicting labels), {len(report['photos'])} photo-like training image(s)")
+    say(f"hygiene: {len(report['exact_groups'])} exact and {len(report['near_groups'])} near duplicate "
+        f"group(s) ({overlap['exact']} exact / {overlap['near']} near reach the evaluation set, {conflicts} "
+        f"with conflicting labels), {len(report['photos'])} photo-like training image(s)")
     for item in report["photos"][:10]:
         logger.info(f"  photo-like: {item['file']} (score {item['score']})")
-    logger.info(f"hygiene report {run.path / 'hygiene.json'}, picture {run.path / 'hygiene.png'}")
+    say(f"hygiene report {run.path / 'hygiene.json'}, picture {run.path / 'hygiene.png'}")
     return report
 
 
 def _splits(cfg: PictogramConfig, data: Data):
     """The engine's training and test rows: images (or their crops) with content hashes, one-hot targets."""
+    import numpy as np
+
+    from compete.common.settings.adapters import digest_cache
     from compete.common.training.image_learner import image_split
 
     train_paths = list(data.train.paths)
@@ -311,9 +389,9 @@ def _splits(cfg: PictogramConfig, data: Data):
             ev = data.evaluation
             eval_paths = crop_all(ev.paths, ev.boxes, ev.label_files, cache, cfg.workers or None)
         elif data.evaluation is not None:
-            logger.info("crop_to_box: the evaluation images have no boxes, so they are used whole")
+            logger.warning("crop_to_box: the evaluation images have no boxes, so they are used whole")
         logger.info(f"crop_to_box: training on the labelled boxes (cropped copies in {cache})")
-    digests = config.digest_cache(cfg)
+    digests = digest_cache(cfg)
     targets = np.eye(data.n_classes, dtype=np.float32)[data.y]
     train = image_split(data.train.ids, train_paths, targets, digests)
     test = None if eval_paths is None else image_split(data.evaluation.ids, eval_paths, None, digests)
@@ -321,8 +399,12 @@ def _splits(cfg: PictogramConfig, data: Data):
 
 
 def _learner(cfg: PictogramConfig, data: Data):
+    import numpy as np
+
+    from compete.common.data import sampling
     from compete.common.models.classifier import build_image_classifier
     from compete.common.models.losses import CategoricalFocalLoss
+    from compete.common.settings.adapters import image_learner
 
     n_classes = data.n_classes
 
@@ -333,12 +415,14 @@ def _learner(cfg: PictogramConfig, data: Data):
     sampler = _sampler(cfg)
     weights = sampling.class_weights(data.y, n_classes) if cfg.class_weight == "balanced" else None
     prior = np.bincount(data.y, minlength=n_classes).astype(np.float32) / max(1, len(data.y))
-    return config.image_learner(cfg, build_model, loss=loss, fallback=prior,
-                                resample=None if sampler is None else sampler.hook(data.y), class_weight=weights)
+    return image_learner(cfg, build_model, loss=loss, fallback=prior,
+                         resample=None if sampler is None else sampler.hook(data.y), class_weight=weights)
 
 
 def _fold_maker(cfg: PictogramConfig, data: Data, seed: int):
     """`make(rows)` for the seed's fold column: stratified on class (and domain), duplicate groups kept whole."""
+    import numpy as np
+
     keys = [data.y]
     if cfg.stratify_domain and cfg.domain_key and data.train.domains and data.train.domains[0] is not None:
         keys.append(np.asarray([str(d) for d in data.train.domains]))
@@ -354,12 +438,16 @@ def _fold_maker(cfg: PictogramConfig, data: Data, seed: int):
 def cross_validate(cfg: PictogramConfig, units=None, wait: bool = False, train_units: bool = True,
                    need_test: bool = False) -> CVResult | None:
     """Hygiene, then train the units not done yet (all, or just `units`), score macro-F1; artefacts in the run."""
+    from compete.common.runs import artefacts
     from compete.common.runs.engine import Engine
+    from compete.common.runs.run import Run
+    from compete.common.runs.session import Session
+    from compete.common.settings.adapters import default_run_name, resolve_weights
 
-    _check_settings(cfg)
+    resolve_weights(cfg)
     data = _prepare(cfg, need_test)
     learner = _learner(cfg, data)
-    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
     with Session(run, units, wait) as session:
         _report_hygiene(cfg, data.findings, data.all_train, data.evaluation, run)
         _log_rows(cfg, data)
@@ -376,7 +464,7 @@ def cross_validate(cfg: PictogramConfig, units=None, wait: bool = False, train_u
         out = done[0]
         scores, biases = _score(cfg, data, out, folds, run.path)
         artefacts.save(run.path, out, train, test, folds)
-        artefacts.write_outputs(run, config.to_dict(cfg), scores,
+        artefacts.write_outputs(run, cfg.to_dict(), scores,
                                 biases=dict(zip(data.vocabulary.classes, map(float, biases))))
         _report(scores)
         logger.info(f"confusion matrix {run.path / 'confusion.png'}")
@@ -389,6 +477,8 @@ def assemble(cfg: PictogramConfig, wait: bool = False) -> CVResult:
 
 
 def _log_rows(cfg: PictogramConfig, data: Data) -> None:
+    import numpy as np
+
     if data.dropped:
         logger.info(f"hygiene: leaving out {len(data.dropped)} training image(s) (exact={cfg.drop_exact_duplicates}, "
                     f"near={cfg.drop_near_duplicates}, photos={cfg.drop_photos})")
@@ -398,8 +488,12 @@ def _log_rows(cfg: PictogramConfig, data: Data) -> None:
                     "validated on a copy of itself")
 
 
-def _score(cfg: PictogramConfig, data: Data, out, folds: dict, run_path: Path) -> tuple[dict, np.ndarray]:
+def _score(cfg: PictogramConfig, data: Data, out, folds: dict, run_path: Path) -> tuple[dict, "np.ndarray"]:
     """Macro-F1 and accuracy of the OOF argmax, with per-class biases tuned in-sample and out of fold."""
+    from compete.common.evaluation import biastuning, confusion_image
+    from compete.common.evaluation import metrics as classmetrics
+    from compete.competitions.pictogram.classes import ascii_names
+
     n_classes, y = data.n_classes, data.y
     pred = out.oof.argmax(1)
     logs = biastuning.log_scores(out.oof)
@@ -436,7 +530,7 @@ def _score(cfg: PictogramConfig, data: Data, out, folds: dict, run_path: Path) -
 
 
 def _report(scores: dict) -> None:
-    log = logger.info
+    log = result
     log(f"CV on {scores['n_train']} training images ({scores['dropped_by_hygiene']} left out by hygiene):")
     log(f"  macro-F1                           {scores['macro_f1']:.4f}   accuracy {scores['accuracy']:.4f}")
     log(f"  macro-F1, biases tuned in sample   {scores['macro_f1_bias_tuned_in_sample']:.4f}")
@@ -453,26 +547,35 @@ def _report(scores: dict) -> None:
             f"with tuned biases {e['macro_f1_bias_tuned']:.4f}")
     failed = scores.get("unreadable_test_images") or []
     if failed:
-        log(f"{len(failed)} evaluation image(s) could not be read and were given the training prior: {failed[:10]}"
-            + (" ..." if len(failed) > 10 else ""))
+        logger.warning(f"{len(failed)} evaluation image(s) could not be read and were given the training prior: "
+                       f"{failed[:10]}" + (" ..." if len(failed) > 10 else ""))
 
 
 def submit(cfg: PictogramConfig, wait: bool = False) -> Path:
-    """Train what is missing, assemble, then write submissions/pictogram/<run>.csv, checked."""
-    submission_format((), cfg.id_column, cfg.label_column)  # column names are a settings check
-    result = cross_validate(cfg, wait=wait, need_test=True)
-    evaluation = result.data.evaluation
-    use_biases = _use_biases(cfg.bias_tuning, result.scores)
-    scores = biastuning.log_scores(result.test)
-    decisions = biastuning.apply(scores, result.biases) if use_biases else scores.argmax(1)
-    fmt = submission_format(result.data.vocabulary.classes, cfg.id_column, cfg.label_column)
-    frame = pd.DataFrame({cfg.id_column: evaluation.ids, cfg.label_column: result.data.vocabulary.decode(decisions)})
-    path = Path(cfg.submissions_dir) / COMPETITION / f"{result.run_dir.name}.csv"
+    """Train what is missing, assemble, then write submissions/pictogram/<run>.csv, checked.
+
+    The evaluation images are read, decoded and checked (with everything the settings ask
+    of them) before any training; the submission's columns were checked with the settings.
+    """
+    import pandas as pd
+
+    from compete.common import submission
+    from compete.common.evaluation import biastuning
+    from compete.competitions.pictogram.format import expected, submission_format
+
+    done = cross_validate(cfg, wait=wait, need_test=True)
+    evaluation = done.data.evaluation
+    use_biases = _use_biases(cfg.bias_tuning, done.scores)
+    scores = biastuning.log_scores(done.test)
+    decisions = biastuning.apply(scores, done.biases) if use_biases else scores.argmax(1)
+    fmt = submission_format(done.data.vocabulary.classes, cfg.id_column, cfg.label_column)
+    frame = pd.DataFrame({cfg.id_column: evaluation.ids, cfg.label_column: done.data.vocabulary.decode(decisions)})
+    path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
     submission.write(frame, path, expected(evaluation.ids, fmt), fmt)
     key = "macro_f1_bias_tuned_held_out" if use_biases else "macro_f1"
-    logger.info(f"submission written and checked: {path} ({len(frame)} rows)")
-    logger.info(f"CV macro-F1 {result.scores[key]:.4f} "
-                f"({'per-class biases tuned out of fold' if use_biases else 'argmax'})")
+    result(f"submission written and checked: {path} ({len(frame)} rows)")
+    result(f"CV macro-F1 {done.scores[key]:.4f} ({'per-class biases tuned out of fold' if use_biases else 'argmax'})")
+    # The camp took its submissions by hand, not through Kaggle: there is no upload command to suggest.
     return path
 
 
@@ -487,19 +590,24 @@ def _use_biases(mode: str, scores: dict) -> bool:
 
 def check(cfg: PictogramConfig) -> dict:
     """Validate a download without training: labels parse, images match and decode, boxes lie inside."""
+    import pandas as pd
+
     from compete.common.data.crop import crop_image
     from compete.common.data.images import read
 
-    check_weights(cfg.weights, cfg.allow_pretrained)
     train, evaluation, vocabulary = _read(cfg)
     counts = pd.Series(train.labels).value_counts()
     logger.info(f"training: {len(train.paths)} labelled images in {len(vocabulary)} classes "
                 f"(largest {counts.iloc[0]}, smallest {counts.iloc[-1]}), {len(train.unmatched)} unmatched label "
                 "file(s)")
-    vocabulary.encode(train.labels, source=Path(cfg.data) / cfg.train_dir,
-                      row_names=[str(f) for f in train.label_files])
+    y = vocabulary.encode(train.labels, source=Path(cfg.data) / cfg.train_dir,
+                          row_names=[str(f) for f in train.label_files])
+    rarest, count = _rarest(y, vocabulary)
+    if count < cfg.n_splits:
+        logger.warning(f"the rarest class {rarest!r} has {count} training image(s), fewer than n_splits "
+                       f"{cfg.n_splits}: cv will refuse these folds")
     if evaluation is None:
-        logger.info(f"no {cfg.eval_dir}/{cfg.images_dir}: cv works, submit needs it")
+        logger.warning(f"no {cfg.eval_dir}/{cfg.images_dir}: cv works, submit needs it")
     else:
         logger.info(f"evaluation: {len(evaluation.paths)} images, {len(evaluation.labelled())} with labels")
     logger.info("decoding every image and checking every box ...")
@@ -509,27 +617,36 @@ def check(cfg: PictogramConfig) -> dict:
             image = read(path)
             if split.boxes is not None and split.boxes[i] is not None:
                 crop_image(image, split.boxes[i], split.label_files[i])
-    logger.info("ok: every label parses, every image decodes, every box lies inside its image")
+    result(f"ok: {len(train.paths)} training and {0 if evaluation is None else len(evaluation.paths)} evaluation "
+           "images decode; every label parses and every box lies inside its image")
     return {"train": len(train.paths), "eval": 0 if evaluation is None else len(evaluation.paths),
             "classes": list(vocabulary.classes), "unmatched": [str(f) for f, _ in train.unmatched]}
 
 
 def hygiene(cfg: PictogramConfig, wait: bool = False) -> dict:
     """Report exact / near duplicates (incl. train-evaluation overlap) and photo-like images; trains nothing."""
-    _check_hygiene_settings(cfg)
+    from compete.common.runs.run import Run
+    from compete.common.runs.session import Session
+    from compete.common.settings.adapters import default_run_name
+
     train, evaluation, _ = _read(cfg)
     findings = _scan(cfg, train, evaluation)
     would = findings.to_drop(cfg.drop_exact_duplicates, cfg.drop_near_duplicates, cfg.drop_photos)
-    run = Run(cfg.runs_dir, COMPETITION, cfg.run or config.default_run_name(cfg))
+    run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
     with Session(run, wait=wait):
-        report = _report_hygiene(cfg, findings, train, evaluation, run)
-        logger.info(f"with the current settings, cv would leave out {len(would)} of {len(train.paths)} training "
-                    "images")
+        report = _report_hygiene(cfg, findings, train, evaluation, run, say=result)
+        result(f"with the current settings, cv would leave out {len(would)} of {len(train.paths)} training images")
     return report
+
+
+def _sample(out_dir, seed: int = 0):
+    from compete.competitions.pictogram import sample_data
+
+    return sample_data.generate(out_dir, seed=seed)
 
 
 PIPELINE = register(Pipeline(
     name=COMPETITION, config=PictogramConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check, "hygiene": hygiene},
-    sample=lambda out_dir, seed=0: sample_data.generate(out_dir, seed=seed),
+    sample=_sample,
     demo=DEMO, summary="2022 Data Creator Camp pictograms (20 classes, macro-F1, no pre-trained weights)"))

@@ -111,9 +111,9 @@ def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_unit
         scores, tuned = _score(train.targets, out, cfg, folds[cfg.seeds[0]])
         artefacts.save(run.path, out, train, test, folds)
         artefacts.write_outputs(run, cfg.to_dict(), {**scores, "units": out.units,
-                                                           "unreadable_test_images": out.failed_test},
+                                                      "unreadable_test_images": out.failed_test},
                                 thresholds=dict(zip(TAGS, map(float, tuned))))
-    _report(scores, out.failed_test)
+        _report(scores, out.failed_test)
     return CVResult(run.path, scores, tuned, out.oof, out.test, None if test is None else test.ids, out.failed_test)
 
 

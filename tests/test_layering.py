@@ -54,3 +54,17 @@ def test_only_the_compete_name_is_installed(tmp_path):
     origins, names = result.stdout.strip().splitlines()
     assert not any(str(ROOT) in (origin or "") for origin in json.loads(origins).values())
     assert names == "['cifar10', 'imdb', 'pictogram', 'planet']"
+
+
+PIPELINES = sorted(p.stem for p in (ROOT / "pipelines").glob("*.py") if p.stem not in ("__init__", "cli", "registry"))
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_a_pipeline_module_is_light_to_import_so_help_stays_instant(pipeline, tmp_path):
+    """Its settings and registration only: the recipe imports its heavy parts when it runs."""
+    heavy = ("keras", "tensorflow", "jax", "torch", "numpy", "pandas", "sklearn", "cv2", "albumentations", "yaml")
+    code = (f"import sys, json; import compete.pipelines.{pipeline}; "
+            f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []

@@ -49,8 +49,8 @@ def add_settings(parser: argparse.ArgumentParser, cls) -> None:
     """Add `cls`'s settings to `parser` as flags, in help groups; absent flags leave the file or default alone."""
     groups = {}
     fields = cls.model_fields
-    order = [*GROUPS, *sorted({(f.json_schema_extra or {}).get("group", "other") for f in fields.values()}
-                              - set(GROUPS))]
+    own = sorted({(f.json_schema_extra or {}).get("group", "other") for f in fields.values()} - set(GROUPS))
+    order = [*GROUPS[:2], *own, *GROUPS[2:]]  # a pipeline's own groups right after data and model
     for title in order:
         names = [n for n, f in fields.items() if (f.json_schema_extra or {}).get("group", "other") == title]
         if names:

@@ -80,6 +80,11 @@ def _label(name: str, flags) -> str:
     return flag(name) if name in flags else name
 
 
+def _shown(name: str, value, flags) -> str:
+    """A value as the user gave it (a flag's text, a file's value), cut short."""
+    return quoted(value)
+
+
 def _prefix(source) -> str:
     return f"{source}: " if source else ""
 
@@ -93,7 +98,7 @@ def _unknown(cls, name: str, source, as_flag: bool) -> str:
 
 
 _NOT_ALLOWED = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "literal_error", "too_short",
-                "too_long", "multiple_of"}
+                "too_long", "multiple_of", "string_too_short", "string_too_long"}
 
 
 def _describe(cls, error: ValidationError, values: dict, sources: dict, flags) -> str:
@@ -104,8 +109,9 @@ def _describe(cls, error: ValidationError, values: dict, sources: dict, flags) -
         cause = first.get("ctx", {}).get("error")
         if isinstance(cause, Invalid):
             allowed = f"; allowed: {cause.allowed}" if cause.allowed else ""
+            value = values.get(cause.name, cause.value)
             return (_prefix(sources.get(cause.name)) +
-                    f"{_label(cause.name, flags)} {quoted(cause.value)}: {cause.problem}{allowed}")
+                    f"{_label(cause.name, flags)} {_shown(cause.name, value, flags)}: {cause.problem}{allowed}")
         return first["msg"].removeprefix("Value error, ")
     name = str(first["loc"][0])
     source = sources.get(name)
@@ -117,7 +123,7 @@ def _describe(cls, error: ValidationError, values: dict, sources: dict, flags) -
     problem = "not allowed" if first["type"] in _NOT_ALLOWED else first["msg"].replace("Input should be", "should be")
     if first["type"] == "value_error":
         problem = str(first.get("ctx", {}).get("error", problem))
-    line = f"{_label(name, flags)} {quoted(value)}"
+    line = f"{_label(name, flags)} {_shown(name, value, flags)}"
     if bad is not value and len(first["loc"]) > 1:
         line += f" (item {quoted(bad)})"
     line += f": {problem}; allowed: {allowed_text(field)}"
@@ -144,7 +150,10 @@ def _choices(annotation) -> tuple:
 
 def _bounds(metadata) -> str:
     words = []
-    for item in metadata:
+    expanded = []
+    for item in metadata:  # a Field(...) inside Annotated carries its bounds in its own metadata
+        expanded.extend(getattr(item, "metadata", None) or [item])
+    for item in expanded:
         for attr, sign in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
             if getattr(item, attr, None) is not None:
                 words.append(f"{sign} {getattr(item, attr)}")

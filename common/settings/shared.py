@@ -114,12 +114,22 @@ class ImageCVConfig(RunSettings):
     tta: TTA = 1
 
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"workers", "cache_images", "tta"}
+    # Modules registering backbones of the pipeline's own (imported before a backbone is looked up).
+    BACKBONE_MODULES: ClassVar[tuple[str, ...]] = ()
+
+    def check_weights_rule(self) -> None:
+        """A competition's rule on starting weights, checked before the backbone's own checks; none by default."""
 
     @model_validator(mode="after")
     def _fits_the_backbone(self):
         """The backbone exists, takes this image size, and has the weights asked for (a file must exist)."""
+        import importlib
+
         from compete.common.models.backbones import get_spec
 
+        for module in self.BACKBONE_MODULES:
+            importlib.import_module(module)
+        self.check_weights_rule()
         try:
             spec = get_spec(self.backbone)
         except ValueError as error:

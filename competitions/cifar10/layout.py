@@ -18,13 +18,13 @@ from compete.common.io import png
 from compete.common.io.tables import read_csv
 from compete.common.errors import DataError, require_columns
 from compete.competitions.cifar10.classes import IMAGE_SIZE, VOCABULARY
+from compete.competitions.cifar10.constants import LAYOUTS
 
 TRAIN_CSV = "trainLabels.csv"
 TRAIN_DIR = "train"
 TEST_DIR = "test"
 SAMPLE_SUBMISSION = "sampleSubmission.csv"
 EXTENSION = ".png"
-LAYOUTS = ("auto", "kaggle", "batches")
 
 
 @dataclass

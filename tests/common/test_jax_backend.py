@@ -9,12 +9,12 @@ import textwrap
 import pytest
 
 SCRIPT = textwrap.dedent("""
-    import dataclasses, sys
+    import sys
     import cv2, numpy as np, keras
     assert keras.backend.backend() == "jax", keras.backend.backend()
     from pathlib import Path
-    from compete.common import config
-    from compete.common.config import ImageCVConfig
+    from compete.common.settings import adapters
+    from compete.common.settings.shared import ImageCVConfig
     from compete.common.models.classifier import build_image_classifier
     from compete.common.runs.engine import Split
 
@@ -28,10 +28,10 @@ SCRIPT = textwrap.dedent("""
         paths.append(f"{root}/{i}.jpg")
         labels.append([i % 2, 1 - i % 2])
     labels = np.array(labels, "float32")
-    cfg = dataclasses.replace(ImageCVConfig(), backbone="tiny_cnn", weights=None, image_size=16, batch_size=8,
-                              epochs=1, lr_schedule="constant", augment=[])
-    learner = config.image_learner(cfg, lambda: build_image_classifier("tiny_cnn", 16, 2, "sigmoid"),
-                                   loss="binary_crossentropy")
+    cfg = ImageCVConfig(data=root, backbone="tiny_cnn", weights=None, image_size=16, batch_size=8,
+                        epochs=1, lr_schedule="constant", augment=[])
+    learner = adapters.image_learner(cfg, lambda: build_image_classifier("tiny_cnn", 16, 2, "sigmoid"),
+                                     loss="binary_crossentropy")
     data = Split([str(i) for i in range(24)], paths, labels, [str(i) for i in range(24)])
     model, summary = learner.fit(data, np.arange(16), np.arange(16, 24), 0, Path(root) / "out")
     learner.save(model, Path(root) / "out")

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +11,13 @@ import pandas as pd
 import pytest
 
 from compete.common.runs.artefacts import load_npz
-from compete.common.submission import problems
+from compete.common.settings import SettingsError, resolve
+from compete.common.settings.adapters import default_run_name
+from compete.common.submission import mark_sample, problems
 from compete.competitions.cifar10 import batches, sample_data
 from compete.competitions.cifar10.classes import CLASSES
 from compete.competitions.cifar10.format import FORMAT
+from compete.pipelines.cifar10 import Cifar10Config
 from compete.pipelines.cli import main
 
 TINY = ["--backbone", "tiny_cnn", "--epochs", "1", "--n-splits", "2", "--batch-size", "32", "--optimizer", "adam",
@@ -131,6 +136,18 @@ def test_submission_rows_follow_their_ids_whatever_the_sample_order(workspace, l
     assert log.messages[-1].startswith("kaggle competitions submit -c cifar-10 -f ")
 
 
+def test_quiet_submit_prints_the_results_and_no_upload_line_for_the_sample(workspace, capsys):
+    assert _compete(workspace, "--tta", "1", "-q") == 0
+    out = capsys.readouterr().out
+    assert "submission written and checked" in out and "CV accuracy" in out and "CV OOF accuracy" in out
+    assert out.strip().splitlines()[-1].startswith("kaggle competitions submit -c cifar-10 -f ")
+    assert "done earlier" not in out and "run " not in out  # progress is for the default level
+    mark_sample(workspace / "data")
+    assert _compete(workspace, "--tta", "1", "-q") == 0
+    out = capsys.readouterr().out
+    assert "submission written and checked" in out and "kaggle" not in out
+
+
 def test_assemble_combines_units_trained_one_at_a_time(workspace, log, capsys):
     (_run(workspace) / "seed0" / "fold1" / "unit.json").unlink()
     assert _compete(workspace, "--tta", "1", action="assemble") == 3
@@ -183,23 +200,78 @@ def test_a_changed_split_makes_new_folds_and_retrains(tmp_path, log):
     assert units == ["fold0", "fold1"]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--mix", "mixin"], "Unknown batch transform 'mixin'"),
-    (["--augment", "pad_crop,twirl"], "Unknown augmentation"),
-    (["--lr-schedule", "linear"], "Unknown lr_schedule 'linear'"),
-    (["--optimizer", "rmsprop"], "Unknown optimizer 'rmsprop'"),
-    (["--backbone", "resnet21"], "Unknown backbone 'resnet21'"),
-    (["--label-smoothing", "1.5"], "label_smoothing must be in [0, 1)"),
-    (["--holdout", "1"], "holdout must be a fraction"),
-    (["--mix", "mixup", "--mix-alpha", "0"], "mix_alpha must be positive"),
-    (["--tta", "3"], "TTA views must be 1, 2, 4 or 8"),
-    (["--layout", "zip"], "Unknown layout 'zip'"),
+@pytest.mark.parametrize("args,expected", [
+    (["--mix", "mixp"], ["--mix 'mixp'", "one of none, mixup, cutmix", "did you mean 'mixup'?"]),
+    (["--mix", "mixup", "--mix-alpha", "0"], ["--mix-alpha '0'", "positive", "allowed: a number > 0"]),
+    (["--holdout", "1.5"], ["--holdout '1.5'", "allowed: a number ≥ 0 and < 1"]),
+    (["--label-smoothing", "1"], ["--label-smoothing '1'", "allowed: a number ≥ 0 and < 1"]),
+    (["--tta", "8"], ["--tta '8'", "upright", "allowed: 1 or 2"]),
+    (["--tta", "3"], ["--tta '3'", "allowed: 1 or 2"]),
+    (["--layout", "foo"], ["--layout 'foo'", "allowed: one of auto, kaggle, batches"]),
+    (["--n-splits", "1"], ["--n-splits '1'", "at least 2 folds", "from 2 to 100"]),
+    (["--augment", "pad_crop,twirl"], ["--augment 'pad_crop,twirl' (item 'twirl')", "pad_crop, cutout"]),
+    (["--lr-schedule", "linear"], ["--lr-schedule 'linear'", "plateau, cosine, constant, step, onecycle"]),
+    (["--optimizer", "rmsprop"], ["--optimizer 'rmsprop'", "one of adam, sgd"]),
+    (["--backbone", "resnet21"], ["--backbone 'resnet21'", "unknown backbone", "resnet20"]),
 ])
-def test_bad_settings_fail_before_anything_is_read_or_written(tmp_path, capsys, args, message):
+def test_bad_settings_fail_in_one_line_before_anything_is_read_or_written(tmp_path, capsys, args, expected):
     missing = tmp_path / "no-data-here"  # a check that read the data would fail on this first
     assert _compete(tmp_path, *args, data=missing) == 2
-    assert message in capsys.readouterr().err
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("compete: error: "), lines
+    for text in expected:
+        assert text in lines[0]
     assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("epochs: 1.9\n", ["epochs 1.9", "integer", "allowed: an integer ≥ 1"]),
+    ("tta: 4\n", ["tta 4", "allowed: 1 or 2"]),
+    ("mix: cutmx\n", ["mix 'cutmx'", "one of none, mixup, cutmix", "did you mean 'cutmix'?"]),
+    ("holdout: 0\nn_splits: 1\n", ["n_splits 1", "from 2 to 100"]),
+])
+def test_a_bad_config_file_names_the_file_and_the_setting(tmp_path, capsys, text, expected):
+    path = tmp_path / "cifar.yaml"
+    path.write_text(text)
+    assert main(["cifar10", "cv", "--config", str(path), "--data", str(tmp_path / "no-data-here"),
+                 "--runs-dir", str(tmp_path / "runs")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"compete: error: {path}: "), lines
+    for text in expected:
+        assert text in lines[0]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_settings_from_python_files_and_flags_are_the_same_model(tmp_path):
+    path = tmp_path / "cifar.json"
+    path.write_text(json.dumps({"mix": "cutmix", "holdout": 0.2, "n_splits": 1, "seeds": [0, 1]}))
+    from_file = resolve(Cifar10Config, path, {"data": "d"})
+    from_flags = Cifar10Config.build({"data": "d", "mix": "cutmix", "holdout": "0.2", "n_splits": "1", "seeds": "0,1"})
+    assert from_file == from_flags == Cifar10Config(data="d", mix="cutmix", holdout=0.2, n_splits=1, seeds=[0, 1])
+    assert Cifar10Config(data="d", mix="").mix == "none"  # older config files said "" for no mixing
+    with pytest.raises(SettingsError, match="tta 8"):
+        Cifar10Config(data="d").replace(tta=8)
+
+
+def test_unit_key_leaves_out_what_changes_no_model():
+    off = Cifar10Config.build({"data": "d"})
+    assert "mix_alpha" not in off.unit_settings()  # no mixing: its strength changes nothing
+    assert off.replace(mix_alpha=0.3).unit_settings() == off.unit_settings()
+    assert default_run_name(off.replace(mix_alpha=0.3)) == default_run_name(off)
+    on = off.replace(mix="mixup")
+    assert on.unit_settings()["mix_alpha"] == 1.0
+    assert on.replace(mix_alpha=0.3).unit_settings() != on.unit_settings()
+    assert not {"holdout", "layout", "tta", "workers", "data", "seeds"} & set(on.unit_settings())
+    assert off.replace(layout="kaggle", tta=1).unit_settings() == off.unit_settings()
+
+
+def test_importing_the_pipeline_stays_light(tmp_path):
+    heavy = ("numpy", "pandas", "keras", "tensorflow", "sklearn", "cv2", "albumentations", "jax")
+    code = ("import sys, json; import compete.pipelines.cifar10; "
+            f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
 
 
 def test_cv_without_test_data(kaggle, tmp_path, log, capsys):
@@ -211,6 +283,26 @@ def test_cv_without_test_data(kaggle, tmp_path, log, capsys):
     assert (_run(tmp_path) / "oof.npz").exists() and not (_run(tmp_path) / "test.npz").exists()
     assert _compete(tmp_path) == 2  # submit needs the test part
     assert "sampleSubmission.csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage,expected", [
+    ("no test part", ["sampleSubmission.csv", "needed to write a submission but not found"]),
+    ("extra test image", ["21.png", "not in sampleSubmission.csv"]),
+])
+def test_submit_checks_the_test_part_before_any_training(kaggle, tmp_path, log, capsys, damage, expected):
+    data = shutil.copytree(kaggle, tmp_path / "data")
+    if damage == "no test part":
+        (data / "sampleSubmission.csv").unlink()
+        shutil.rmtree(data / "test")
+    else:
+        shutil.copy(data / "test" / "1.png", data / "test" / "21.png")
+    assert _compete(tmp_path) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    for text in expected:
+        assert text in lines[0]
+    assert not any("training on" in m for m in log.messages)
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
 
 
 def _assert_failed_cleanly(tmp_path, capsys, *expected):

@@ -1,8 +1,10 @@
 """IMDB end to end through the real CLI on the generated sample: submit, resume, edits to the download, seed
-ensembles; bad input exits non-zero writing nothing; real data."""
+ensembles; bad settings and bad input exit 2 in one line, before any folder is made; real data."""
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -75,10 +77,13 @@ def _csv(tmp_path) -> pd.DataFrame:
     return pd.read_csv(csv, dtype={"id": str})
 
 
-def test_sample_action_writes_the_popcorn_layout(tmp_path):
+def test_sample_action_writes_the_popcorn_layout_marked_as_a_sample(tmp_path):
+    from compete.common.submission import is_sample
+
     assert main(["imdb", "sample", "--out", str(tmp_path / "s")]) == 0
-    assert {p.name for p in (tmp_path / "s").iterdir()} == {
+    assert {p.name for p in (tmp_path / "s").iterdir() if not p.name.startswith(".")} == {
         "labeledTrainData.tsv", "testData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv"}
+    assert is_sample(tmp_path / "s")
 
 
 def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path, capsys, log):
@@ -267,15 +272,132 @@ def test_bad_input_exits_2_naming_file_and_writes_nothing(sample, tmp_path, caps
     assert not (tmp_path / "subs").exists() and not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--models", "bert"], "Unknown model(s) ['bert']; available: tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
-    (["--blend", "max"], "Unknown blend 'max'; available: auc, logistic, mean"),
-    (["--seeds", "0,0"], "seeds must be distinct non-negative integers"),
+def _refused(capsys, tmp_path, argv) -> str:
+    """`main(argv)` exits 2 with one line on stderr, and makes neither the runs nor the submissions folder."""
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
+    return err.strip()
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--models", "tfidf_lr,lsmt"], "--models 'tfidf_lr,lsmt' (item 'lsmt'): not allowed; allowed: a list of names "
+                                    "from tfidf_lr, nbsvm, w2v_avg, lstm, gru (at least 1 item); did you mean 'lstm'?"),
+    (["--models", "bert"], "--models 'bert': not allowed; allowed: a list of names from tfidf_lr, nbsvm, w2v_avg, "
+                           "lstm, gru"),
+    (["--models", "tfidf_lr,nbsvm,tfidf_lr"], "--models 'tfidf_lr,nbsvm,tfidf_lr': tfidf_lr is named twice; "
+                                              "allowed: distinct names from tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
+    (["--blend", "aucc"], "--blend 'aucc': not allowed; allowed: one of auc, logistic, mean; did you mean 'auc'?"),
+    (["--rnn-dropout", "1.5"], "--rnn-dropout '1.5': not allowed; allowed: a number ≥ 0 and < 1"),
+    (["--n-splits", "1"], "--n-splits '1': not allowed; allowed: an integer ≥ 2 and ≤ 100"),
+    (["--seeds", "0,0"], "--seeds '0,0': a seed is repeated; allowed: distinct integers ≥ 0"),
+    (["--rnn-init", "glove"], "--rnn-init 'glove': not allowed; allowed: one of word2vec, random"),
+    (["--w2v-method", "cbowe"], "--w2v-method 'cbowe': not allowed; allowed: one of skipgram, cbow; "
+                                "did you mean 'cbow'?"),
+    (["--rnn-keep", "middle"], "--rnn-keep 'middle': not allowed; allowed: one of start, end"),
+    (["--tfidf-c", "0"], "--tfidf-c '0': not allowed; allowed: a number > 0"),
+    (["--rnn-learning-rate", "-0.1"], "--rnn-learning-rate '-0.1': not allowed; allowed: a number > 0 and ≤ 10"),
+    (["--vocab-size", "2"], "--vocab-size '2': not allowed; allowed: an integer ≥ 3"),
+    (["--limit-train", "5", "--n-splits", "3"], "--limit-train '5': too few reviews for 3 stratified folds of two "
+                                                "classes; allowed: 0 (all) or at least 6"),
 ])
-def test_bad_settings_are_rejected_before_anything_is_written(sample, tmp_path, capsys, flags, message):
-    assert main(["imdb", "cv", "--data", str(sample), *_dirs(tmp_path), *flags]) == 2
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "runs").exists()
+def test_bad_flags_are_refused_in_one_line_before_anything_is_read_or_made(sample, tmp_path, capsys, flags,
+                                                                           expected):
+    err = _refused(capsys, tmp_path, ["imdb", "cv", "--data", str(sample), *_dirs(tmp_path), *flags])
+    assert err.startswith(f"compete: error: {expected}"), err
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("seeds: 5\n", "seeds 5: expected a list such as [0, 1, 2] in a file, or 0,1,2 as a flag; allowed: a list of "
+                   "integers"),
+    ("rnn_epochs: 1.9\n", "rnn_epochs 1.9: should be a valid integer, got a number with a fractional part; "
+                          "allowed: an integer ≥ 1"),
+    ("models: [tfidf_lr, lsmt]\n", "models ['tfidf_lr', 'lsmt'] (item 'lsmt'): not allowed; allowed: a list of "
+                                   "names from tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
+    ("rnn_dropout: 1.0\n", "rnn_dropout 1.0: not allowed; allowed: a number ≥ 0 and < 1"),
+    ("rnn_epoch: 3\n", "unknown setting 'rnn_epoch'; did you mean 'rnn_epochs'?"),
+])
+def test_bad_config_files_are_refused_naming_the_file(sample, tmp_path, capsys, text, expected):
+    path = tmp_path / "imdb.yaml"
+    path.write_text(text)
+    err = _refused(capsys, tmp_path, ["imdb", "submit", "--data", str(sample), *_dirs(tmp_path), "--config",
+                                      str(path)])
+    assert err.startswith(f"compete: error: {path}: {expected}"), err
+
+
+def test_settings_from_python_files_and_flags_are_validated_alike(tmp_path):
+    from pydantic import ValidationError
+
+    from compete.common.settings import SettingsError, resolve
+    from compete.pipelines.imdb import DEMO, ImdbConfig
+
+    with pytest.raises(ValidationError):
+        ImdbConfig()  # the data folder is required
+    with pytest.raises(ValidationError):
+        ImdbConfig(data="d", rnn_dropout=1.5)
+    cfg = ImdbConfig(data="d", models="tfidf_lr,gru", seeds=[0, 1])
+    assert cfg.models == ["tfidf_lr", "gru"] and cfg.rnn_epochs == 2 and cfg.blend == "auc"
+    path = tmp_path / "imdb.json"
+    path.write_text(json.dumps({"data": "d", "rnn_epochs": "3", "models": ["lstm"]}))
+    from_file = resolve(ImdbConfig, path, {"blend": "mean"}, flags={"blend"})
+    assert (from_file.rnn_epochs, from_file.models, from_file.blend) == (3, ["lstm"], "mean")
+    assert from_file.replace(rnn_epochs=4).rnn_epochs == 4
+    with pytest.raises(SettingsError, match="rnn_epochs 0: not allowed"):
+        from_file.replace(rnn_epochs=0)
+    ImdbConfig.build({"data": "d", **DEMO})  # the demo's settings are valid
+
+
+def test_choices_restated_for_light_imports_match_their_modules():
+    from compete.common.evaluation.ensemble import BLEND_METHODS
+    from compete.common.text import word2vec
+    from compete.common.text.recurrent import truncate
+    from compete.pipelines import imdb
+
+    assert imdb.BLEND_METHODS == BLEND_METHODS
+    assert imdb.W2V_METHODS == word2vec.METHODS
+    assert [truncate(["a b c"], 2, keep)[0] for keep in imdb.RNN_KEEP] == ["a b", "b c"]
+    with pytest.raises(ValueError):
+        truncate(["a b c"], 2, "middle")
+
+
+def test_importing_the_pipeline_imports_nothing_heavy(tmp_path):
+    heavy = ("numpy", "pandas", "sklearn", "keras", "tensorflow", "jax", "cv2", "albumentations")
+    code = f"import sys, compete.pipelines.imdb; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_submit_without_the_test_reviews_fails_before_any_run_folder(sample, tmp_path, capsys):
+    data = tmp_path / "no-test"
+    data.mkdir()
+    for name in ("labeledTrainData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv"):
+        (data / name).write_bytes((sample / name).read_bytes())
+    err = _refused(capsys, tmp_path, ["imdb", "submit", "--data", str(data), *_dirs(tmp_path), *FAST])
+    assert "testData.tsv: needed to write a submission but not found" in err
+
+
+def test_submit_with_a_bad_sample_submission_fails_before_any_run_folder(download, tmp_path, capsys):
+    header, rows = _rows(download / "sampleSubmission.csv")
+    _write_rows(download / "sampleSubmission.csv", header, rows[:-1])
+    err = _refused(capsys, tmp_path, ["imdb", "submit", "--data", str(download), *_dirs(tmp_path), *FAST])
+    assert "sampleSubmission.csv: ids differ from testData.tsv" in err
+
+
+def test_too_few_reviews_of_a_sentiment_for_the_folds_fails_before_any_run_folder(download, tmp_path, capsys):
+    header, rows = _rows(download / "labeledTrainData.tsv")
+    negatives = 0
+    for i, row in enumerate(rows):
+        review_id, label, text = row.split("\t", 2)
+        if label == "0":
+            negatives += 1
+            if negatives > 2:
+                rows[i] = "\t".join([review_id, "1", text])
+    _write_rows(download / "labeledTrainData.tsv", header, rows)
+    err = _refused(capsys, tmp_path, ["imdb", "cv", "--data", str(download), *_dirs(tmp_path), *FAST])
+    assert "labeledTrainData.tsv: the 240 labeled reviews have 2 of the rarer sentiment, too few for n_splits 3" in err
 
 
 def test_real_data_tfidf_baseline_on_5000_reviews(tmp_path):

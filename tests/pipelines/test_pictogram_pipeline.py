@@ -1,12 +1,17 @@
-"""The pictogram pipeline through the real CLI on the generated sample: submit, resume, hygiene, check, bad input."""
+"""The pictogram pipeline through the real CLI on the generated sample: settings at the door, submit, resume,
+hygiene, check, bad input."""
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from compete.common.settings import SettingsError
+from compete.common.training.options import TTA_VIEWS
 from compete.competitions.pictogram import sample_data
 from compete.competitions.pictogram.classes import CLASSES
 from compete.pipelines.cli import main
@@ -73,43 +78,175 @@ def test_biases_are_applied_as_the_setting_and_the_honest_score_say(mode, tuned,
     assert ("does not apply" in log.messages[-1]) is not applied
 
 
-@pytest.mark.parametrize("flag, value, message", [
-    ("--loss", "focall", "Unknown loss 'focall'"),
-    ("--sampling", "smote", "Unknown sampler 'smote'"),
-    ("--class-weight", "inverse", "Unknown class_weight 'inverse'"),
-    ("--bias-tuning", "always", "Unknown bias_tuning 'always'"),
-    ("--weights", "imagenet", "forbids pre-trained weights"),
-    ("--lr-schedule", "linear", "Unknown lr_schedule 'linear'"),
-    ("--backbone", "no_such_net", "Unknown backbone 'no_such_net'"),
-    ("--hash-method", "md5", "Unknown hash_method 'md5'"),
+def _refused(capsys, tmp_path, code) -> str:
+    """Exit 2, one stderr line, and neither a run nor a submission folder."""
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
+    return err.strip()
+
+
+RULE = ("the 2022 Data Creator Camp forbids pre-trained weights; allowed: none (train from scratch); or set "
+        "allow_pretrained (--allow-pretrained) to break the rule")
+
+
+def _says(err: str, name: str, value: str, tail: str, source: str = "") -> None:
+    """`compete: error: [SOURCE: ]NAME VALUE: TAIL`, with the value shown as given (quoted or not)."""
+    prefix = f"compete: error: {source}{name} "
+    assert err.startswith(prefix), err
+    shown, _, rest = err.removeprefix(prefix).partition(": ")
+    assert value in shown, err
+    assert rest.startswith(tail), err
+    assert "allowed: " in rest, err
+
+
+@pytest.mark.parametrize("extra, name, value, tail", [
+    (["--loss", "focl"], "--loss", "focl",
+     "not allowed; allowed: one of crossentropy, focal; did you mean 'focal'?"),
+    (["--sampling", "oversampel"], "--sampling", "oversampel",
+     "not allowed; allowed: one of none, oversample, undersample, class_balanced; did you mean 'oversample'?"),
+    (["--class-weight", "inverse"], "--class-weight", "inverse", "not allowed; allowed: one of none, balanced"),
+    (["--bias-tuning", "always"], "--bias-tuning", "always", "not allowed; allowed: one of auto, on, off"),
+    (["--hash-method", "md5"], "--hash-method", "md5", "not allowed; allowed: one of phash, dhash"),
+    (["--weights", "imagenet"], "--weights", "imagenet", RULE),
+    (["--weights", "imagenet", "--backbone", "resnet50"], "--weights", "imagenet", RULE),
+    (["--near-distance", "-1"], "--near-distance", "-1", "not allowed; allowed: an integer ≥ 0 and ≤ 63"),
+    (["--photo-threshold", "0"], "--photo-threshold", "0", "not allowed; allowed: a number > 0 and ≤ 100"),
+    (["--bias-passes", "0"], "--bias-passes", "0", "not allowed; allowed: an integer ≥ 1 and ≤ 20"),
+    (["--tta", "8"], "--tta", "8", "not allowed; allowed: 1 (the image alone) or 2 (and its horizontal flip)"),
+    (["--sampling-ratio", "2"], "--sampling-ratio", "2", "used only with sampling oversample or undersample; "
+                                                          "allowed: 1.0 (the default), or set sampling to oversample "
+                                                          "or undersample"),
+    (["--sampling", "class_balanced", "--sampling-ratio", "0.5"], "--sampling-ratio", "0.5",
+     "used only with sampling oversample or undersample"),
+    (["--focal-gamma", "3"], "--focal-gamma", "3", "used only with loss focal; allowed: 2.0 (the default), or set "
+                                                    "loss to focal"),
+    (["--crop-to-box", "--box-key", ""], "--crop-to-box", "True", "there is no box to crop to: box_key is empty; "
+                                                                   "allowed: false, or name the box with box_key"),
+    (["--id-column", "x", "--label-column", "x"], "--label-column", "x", "the same as id_column"),
+    (["--classes", "a,b,a"], "--classes", "a", "'a' named twice; allowed: distinct names"),
+    (["--lr-schedule", "linear"], "--lr-schedule", "linear", "not allowed; allowed: one of plateau, cosine"),
+    (["--backbone", "no_such_net"], "--backbone", "no_such_net", "unknown backbone; allowed: "),
 ])
-def test_a_failed_settings_check_exits_2_before_reading_data_and_leaves_no_run(tmp_path, capsys, flag, value,
-                                                                                message):
+def test_bad_settings_are_refused_in_one_line_before_reading_data(tmp_path, capsys, extra, name, value, tail):
     # The data folder does not exist: settings are checked first, so that is not what is reported.
     for action in ("cv", "submit"):
-        assert cli(action, tmp_path / "no-data", tmp_path, *TINY, flag, value) == 2
-        err = capsys.readouterr().err
-        assert message in err and "data folder not found" not in err
-    assert not (tmp_path / "runs").exists() and not (tmp_path / "subs").exists()
+        err = _refused(capsys, tmp_path, cli(action, tmp_path / "no-data", tmp_path, *TINY, *extra))
+        _says(err, name, value, tail)
+
+
+def test_the_camp_backbones_are_known_and_the_rule_can_be_broken_knowingly(tmp_path):
+    from compete.pipelines.pictogram import PictogramConfig
+
+    assert "camp_cnn" in err_of(lambda: PictogramConfig(data="d", backbone="camp_cnnn"))
+    assert PictogramConfig(data="d", backbone="camp_cnn_tiny", image_size=8).backbone == "camp_cnn_tiny"
+    assert "forbids pre-trained weights" in err_of(lambda: PictogramConfig(data="d", weights="imagenet"))
+    # Allowed by the override, the shared check still applies: camp_cnn has no ImageNet weights.
+    assert "has no ImageNet weights" in err_of(lambda: PictogramConfig(data="d", weights="imagenet",
+                                                                        allow_pretrained=True))
+    allowed = PictogramConfig(data="d", weights="imagenet", allow_pretrained=True, backbone="resnet50")
+    assert allowed.weights == "imagenet"
+    weights = tmp_path / "w.weights.h5"
+    weights.write_bytes(b"")
+    assert "forbids" in err_of(lambda: PictogramConfig(data="d", weights=str(weights)))
+
+
+def err_of(make) -> str:
+    with pytest.raises(ValueError) as caught:
+        make()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("text, name, value, tail", [
+    ("bias_passes: true\n", "bias_passes", "True",
+     "expected an integer, got a true/false value; allowed: an integer ≥ 1 and ≤ 20"),
+    ("loss: focl\n", "loss", "focl", "not allowed; allowed: one of crossentropy, focal; did you mean 'focal'?"),
+    ("tta: 8\n", "tta", "8", "not allowed; allowed: 1 (the image alone) or 2 (and its horizontal flip)"),
+    ("weights: imagenet\n", "weights", "imagenet", RULE),
+    ("sampling_ratio: 2\n", "sampling_ratio", "2", "used only with sampling oversample or undersample"),
+    ("near_distance: 64\n", "near_distance", "64", "not allowed; allowed: an integer ≥ 0 and ≤ 63"),
+])
+def test_bad_config_files_are_refused_naming_the_file(tmp_path, capsys, text, name, value, tail):
+    path = tmp_path / "settings.yaml"
+    path.write_text(text, encoding="utf-8")
+    err = _refused(capsys, tmp_path, cli("cv", tmp_path / "no-data", tmp_path, "--config", str(path)))
+    _says(err, name, value, tail, source=f"{path}: ")
+
+
+def test_a_mistyped_setting_in_a_file_is_named_with_the_near_miss(tmp_path, capsys):
+    path = tmp_path / "settings.yaml"
+    path.write_text("drop_photo: false\n", encoding="utf-8")
+    err = _refused(capsys, tmp_path, cli("cv", tmp_path / "no-data", tmp_path, "--config", str(path)))
+    assert err == f"compete: error: {path}: unknown setting 'drop_photo'; did you mean 'drop_photos'?"
+
+
+def test_a_flag_overrides_the_file_and_both_are_validated_alike(tmp_path):
+    from compete.common.settings import resolve
+    from compete.pipelines.pictogram import PictogramConfig
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"data": "d", "loss": "focal", "focal_gamma": 3, "sampling": "oversample",
+                                "sampling_ratio": 0.5, "tta": 2, "domains": ["SKETCH"]}), encoding="utf-8")
+    cfg = resolve(PictogramConfig, path, {"focal_gamma": "1.5", "classes": "a,b"}, flags={"focal_gamma", "classes"})
+    assert (cfg.loss, cfg.focal_gamma, cfg.sampling_ratio, cfg.tta) == ("focal", 1.5, 0.5, 2)
+    assert cfg.domains == ["SKETCH"] and cfg.classes == ["a", "b"]
+    assert cfg.layout().domains == ("SKETCH",) and cfg.layout().keys.label == "category.ctg_nm_level3"
+    assert PictogramConfig(data="d", domains=[]).layout().domains is None
+
+
+def test_the_settings_module_imports_nothing_heavy():
+    code = ("import sys, compete.pipelines.pictogram; "
+            "print([m for m in ('numpy', 'pandas', 'keras', 'tensorflow', 'sklearn', 'cv2', 'albumentations', 'jax') "
+            "if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_light_choices_match_the_registries_they_mirror():
+    from compete.common.data.sampling import SAMPLERS
+    from compete.common.hygiene.hashing import HASHES
+    from compete.pipelines import pictogram
+
+    assert pictogram.SAMPLINGS == ("none", *SAMPLERS)
+    assert set(pictogram.RATIO_SAMPLINGS) <= set(SAMPLERS)
+    assert pictogram.HASH_METHODS == tuple(HASHES)
+    assert set(pictogram.PICTOGRAM_TTA) <= set(TTA_VIEWS)
 
 
 def test_settings_that_change_no_trained_model_are_not_in_the_units_key():
-    from dataclasses import replace
-
     from compete.pipelines.pictogram import PictogramConfig
 
     base = PictogramConfig(data="d")
     for change in (dict(bias_tuning="on"), dict(bias_passes=3), dict(drop_photos=False), dict(crop_to_box=True),
                    dict(near_distance=3), dict(hash_method="dhash"), dict(stratify_domain=False),
                    dict(strict_matching=True), dict(allow_pretrained=True), dict(id_column="id"),
-                   dict(label_key="a.b"), dict(classes=["x"]), dict(domains=["A"]), dict(tta=4), dict(focal_gamma=3.0),
-                   dict(sampling_ratio=2.0)):
-        assert replace(base, **change).unit_settings() == base.unit_settings(), change
+                   dict(label_key="a.b"), dict(classes=["x"]), dict(domains=["A"]), dict(tta=2),
+                   dict(data="elsewhere"), dict(run="r"), dict(workers=2)):
+        assert base.replace(**change).unit_settings() == base.unit_settings(), change
     for change in (dict(loss="focal"), dict(sampling="oversample"), dict(class_weight="balanced"), dict(epochs=3)):
-        assert replace(base, **change).unit_settings() != base.unit_settings(), change
-    focal, oversample = replace(base, loss="focal"), replace(base, sampling="oversample")
-    assert replace(focal, focal_gamma=3.0).unit_settings() != focal.unit_settings()
-    assert replace(oversample, sampling_ratio=2.0).unit_settings() != oversample.unit_settings()
+        assert base.replace(**change).unit_settings() != base.unit_settings(), change
+    focal, oversample = base.replace(loss="focal"), base.replace(sampling="oversample")
+    assert focal.replace(focal_gamma=3.0).unit_settings() != focal.unit_settings()
+    assert oversample.replace(sampling_ratio=2.0).unit_settings() != oversample.unit_settings()
+    # The knob of a step that is off is refused rather than silently ignored.
+    for change in (dict(focal_gamma=3.0), dict(sampling_ratio=2.0)):
+        with pytest.raises(SettingsError, match="used only with"):
+            base.replace(**change)
+    assert base.replace(sampling="class_balanced").unit_settings().keys() == base.unit_settings().keys()
+
+
+def test_submit_without_evaluation_images_fails_before_training(copy, tmp_path, capsys):
+    shutil.rmtree(copy / "2.Validation")
+    err = _refused(capsys, tmp_path, cli("submit", copy, tmp_path, *TINY, "--run", "s"))
+    assert "2.Validation/원천데이터: needed to write a submission but not found" in err, err
+    assert cli("check", copy, tmp_path) == 0  # cv and check work without it
+
+
+def test_more_folds_than_the_rarest_class_has_images_fails_before_any_run_folder(sample, tmp_path, capsys):
+    err = _refused(capsys, tmp_path, cli("cv", sample, tmp_path, *TINY, "--n-splits", "4", "--run", "f"))
+    assert err.startswith("compete: error: n_splits 4: the rarest class ") and "allowed: 2 to 3" in err, err
 
 
 def test_a_second_cv_trains_nothing_and_leaves_every_unit_as_it_was(sample, tmp_path, log):
