@@ -50,7 +50,7 @@ def _action(action: str):
             cfg = settings(name, **overrides)
         elif overrides:
             raise TypeError("pass either a settings object or keyword settings, not both")
-        return pipeline(name).actions[action](cfg)
+        return pipeline(name).call(action, cfg)
 
     run.__name__ = action
     run.__doc__ = f"Run `compete NAME {action}` from Python; returns what the action returns."

@@ -176,7 +176,7 @@ def _dispatch(args, pipelines) -> int:
     units = _units(getattr(args, "unit", None))
     if units:
         control["units"] = units
-    pipeline.actions[args.action](cfg, **control)
+    pipeline.call(args.action, cfg, **control)
     return 0
 
 
@@ -193,7 +193,7 @@ def _demo(pipeline, args) -> int:
         logger.info(f"generating the built-in {pipeline.name} sample in {data} ...")
         pipeline.make_sample(data)
         (data / ".complete").write_text("ok\n")
-    pipeline.actions["submit"](cfg, wait=getattr(args, "wait", False))
+    pipeline.call("submit", cfg, wait=getattr(args, "wait", False))
     return 0
 
 

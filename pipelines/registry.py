@@ -36,6 +36,13 @@ class Pipeline:
     demo: dict = field(default_factory=dict)
     summary: str = ""
 
+    def call(self, action: str, cfg, **kwargs):
+        """Run one action on validated settings, under the input policy (size limits, background) they declare."""
+        from compete.common.io import policy
+
+        policy.apply(cfg)
+        return self.actions[action](cfg, **kwargs)
+
     def make_sample(self, out_dir, seed: int = 0):
         """Write the built-in sample, marked as such (no upload command is ever suggested for it)."""
         from compete.common.submission import mark_sample

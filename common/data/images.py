@@ -21,19 +21,49 @@ _TRAILERS = {b"\xff\xd8": (b"\xff\xd9",), b"\x89P": (b"IEND\xaeB`\x82",)}
 
 
 def decode(data: bytes, path="<bytes>") -> np.ndarray:
-    """Decode JPEG/PNG bytes to an RGB uint8 array; truncated or corrupt data raises DataError.
+    """Decode JPEG/PNG bytes to an RGB uint8 array; truncated, corrupt or oversized data raises DataError.
 
     libjpeg fills a truncated JPEG with grey and only warns, so the end marker is checked too.
+    The declared size is checked against the input policy before any pixel is decoded, and
+    transparent images are composited on the policy's background (decoding them as colour
+    would turn a transparent background black).
     """
+    from compete.common.io import image_header, policy
+
     if not data:
         raise DataError(path, "image file is empty")
     trailers = _TRAILERS.get(data[:2])
     if trailers is not None and not any(data.rstrip(b"\x00").endswith(t) for t in trailers):
         raise DataError(path, "image file is truncated (no end-of-image marker)")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    size = image_header.dimensions(data)
+    limit = policy.current.max_image_pixels
+    if size is not None and size[0] * size[1] > limit:
+        raise DataError(path, f"image declares {size[0]}x{size[1]} pixels ({size[0] * size[1] / 1e6:.0f} MP), over the "
+                              f"limit of {limit / 1e6:g} MP; raise it with --max-image-megapixels if it is genuine")
+    alpha = image_header.has_alpha(data)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED if alpha else cv2.IMREAD_COLOR)
     if image is None:
         raise DataError(path, "image cannot be decoded (corrupt or not an image)")
+    if alpha:
+        return _composite(image, policy.current.background)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _composite(image: np.ndarray, background) -> np.ndarray:
+    """RGB of a decoded image with transparency (BGRA, grey + alpha, 8 or 16 bit) laid over `background`."""
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 2:
+        image = cv2.cvtColor(image[..., :1], cv2.COLOR_GRAY2BGR), image[..., 1:]
+        image = np.concatenate(image, axis=2)
+    if image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    rgb = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2RGB).astype(np.float32)
+    alpha = image[..., 3:4].astype(np.float32) / 255.0
+    out = rgb * alpha + np.asarray(background, np.float32) * (1.0 - alpha)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def read(path, size: int | None = None) -> np.ndarray:
@@ -199,3 +229,19 @@ def find_unreadable(paths: Sequence, workers: int | None = None) -> list[tuple[s
 
     with ThreadPoolExecutor(workers or default_workers()) as pool:
         return [r for r in pool.map(probe, paths, chunksize=64) if r is not None]
+
+
+def find_transparent(paths: Sequence, workers: int | None = None) -> list[str]:
+    """The files among `paths` that carry transparency (read from their headers); unreadable ones are skipped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from compete.common.io.image_header import file_has_alpha
+
+    def probe(path):
+        try:
+            return str(path) if file_has_alpha(path) else None
+        except OSError:
+            return None
+
+    with ThreadPoolExecutor(workers or default_workers()) as pool:
+        return [p for p in pool.map(probe, paths, chunksize=64) if p is not None]

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from compete.common.settings.fields import (CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
                                             OptionalText, comma_list, setting, to_int)
+from compete.common.io.policy import BACKGROUNDS
 from compete.common.settings.model import Invalid, Settings
 from compete.common.training.options import (AUGMENTATIONS, FINE_TUNE_MODES, OPTIMIZERS, SCHEDULES, TTA_VIEWS)
 
@@ -62,6 +63,11 @@ Augment = Annotated[comma_list(Literal[AUGMENTATIONS]),
                     setting("per-image training augmentations, comma-separated", TRAINING)]
 CacheImages = Annotated[Bool, setting("keep decoded images in memory between epochs", TRAINING)]
 Workers = Annotated[Int, setting("image decoding threads (0: one per CPU core)", TRAINING, ge=0, le=256)]
+MaxImageMegapixels = Annotated[Float, setting(
+    "refuse images declaring more pixels than this, before decoding them (bounds memory on hostile files)", DATA,
+    gt=0, le=10_000)]
+TransparentBackground = Annotated[Literal[tuple(BACKGROUNDS)], setting(
+    "colour transparent pixels are laid on when an image has an alpha channel", DATA)]
 TTA = Annotated[Literal[TTA_VIEWS], BeforeValidator(to_int),
                 setting("test-time augmentation: dihedral views averaged per image", PREDICTION)]
 
@@ -112,8 +118,11 @@ class ImageCVConfig(RunSettings):
     cache_images: CacheImages = True
     workers: Workers = 0
     tta: TTA = 1
+    max_image_megapixels: MaxImageMegapixels = 100.0
+    transparent_background: TransparentBackground = "white"
 
-    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"workers", "cache_images", "tta"}
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"workers", "cache_images", "tta",
+                                                                            "max_image_megapixels"}
     # Modules registering backbones of the pipeline's own (imported before a backbone is looked up).
     BACKBONE_MODULES: ClassVar[tuple[str, ...]] = ()
 
