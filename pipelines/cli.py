@@ -92,8 +92,54 @@ def _parse(argv, pipelines):
     return args
 
 
+INTERRUPTED = "compete: interrupted; finished units are kept and a rerun resumes from them"
+MAX_MESSAGE = 600  # characters of an error message; a hostile file must not flood the terminal
+
+
+def console() -> None:
+    """The `compete` console command: `main`, then an exit that an interrupt cannot turn into a crash.
+
+    After Ctrl-C the process leaves with `os._exit`: finally-blocks have already removed
+    temporary files and the kernel releases the run's lock, while a normal interpreter
+    shutdown with TensorFlow's threads still running can abort ("terminate called ...").
+    """
+    import os
+
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 def main(argv=None) -> int:
     """Run the command; returns the exit status (2: bad settings or data, 3: units missing, 130: interrupted)."""
+    from compete.common import interrupts
+
+    if argv is None:  # the console command (tests call main with arguments and keep Python's handler)
+        interrupts.install()
+    try:
+        code = _main(argv)
+        interrupts.check()  # an interrupt swallowed where Python cannot raise it still ends the command
+        return code
+    except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+        return 130
+
+
+def _say(prefix: str, error) -> None:
+    """One line, however long or multi-line the message."""
+    text = " ".join(str(error).split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    print(f"{prefix}{text}", file=sys.stderr)
+
+
+def _main(argv) -> int:
     import logging
 
     from compete.common import logs
@@ -105,7 +151,7 @@ def main(argv=None) -> int:
     try:
         args = _parse(argv, pipelines)
     except _UsageError as error:
-        print(f"compete: error: {str(error).removeprefix('compete: ')}", file=sys.stderr)
+        _say("compete: error: ", str(error).removeprefix("compete: "))
         return 2
     except SystemExit as done:  # --help
         return done.code or 0
@@ -120,18 +166,15 @@ def main(argv=None) -> int:
     try:
         return _dispatch(args, pipelines)
     except (DataError, SettingsError, ValueError, Busy) as error:
-        print(f"compete: error: {error}", file=sys.stderr)
+        _say("compete: error: ", error)
         return 2
     except Incomplete as error:
-        print(f"compete: {error}", file=sys.stderr)
+        _say("compete: ", error)
         return 3
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
-        print(f"compete: error: cannot write or read {where}{error.strerror or error}", file=sys.stderr)
+        _say("compete: error: ", f"cannot write or read {where}{error.strerror or error}")
         return 2
-    except KeyboardInterrupt:
-        print("compete: interrupted; finished units are kept and a rerun resumes from them", file=sys.stderr)
-        return 130
 
 
 def _units(values):
@@ -215,4 +258,4 @@ def _list_backbones(pattern: str, modules) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

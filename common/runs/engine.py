@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from compete.common import interrupts
 from compete.common.io import atomic
 from compete.common.logs import logger
 from compete.common.runs.fingerprint import digest
@@ -247,6 +248,7 @@ class Engine:
         todo = set(self.plan(units))
         started, trained = time.time(), 0
         for index, unit in enumerate(units, start=1):
+            interrupts.check()
             with FileLock(self.unit_dir(unit) / ".lock", f"unit {unit.name} of {self.run.path}", "unit").acquire(
                     wait=True, on_wait=lambda who, u=unit: logger.info(f"{self.label}{u.name} is held by {who}; "
                                                                        "waiting for it")):

@@ -12,6 +12,7 @@ import numpy as np
 from compete.common.io import atomic
 from compete.common.logs import logger
 from compete.common.models.finetune import set_trainable
+from compete.common import interrupts
 from compete.common.training.options import OPTIMIZERS, SCHEDULES, FitOptions
 
 
@@ -155,7 +156,8 @@ def fit(model: keras.Model, train, valid, out_dir, options: FitOptions, *, loss,
         set_trainable(model, stage, blocks, options.unfreeze_blocks, freeze_batchnorm=pretrained)
         model.compile(optimizer=make_optimizer(options.optimizer, learning_rate, options.momentum), loss=loss,
                       metrics=list(metrics))
-        callbacks = [best, keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=options.patience),
+        callbacks = [interrupts.keras_callback(), best,
+                     keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=options.patience),
                      HistoryCSV(out_dir / f"history_{stage}.csv")]
         schedule = _schedule(options.lr_schedule, learning_rate, epochs, options.patience)
         if schedule is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from compete.common import interrupts
 from compete.common.data import tta
 from compete.common.data.images import ImageDataset
 
@@ -18,7 +19,7 @@ def predict_files(model, paths, *, image_size: int, batch_size: int, views: int 
     """
     dataset = ImageDataset(paths, image_size=image_size, batch_size=batch_size, views=tta.views(views),
                            on_error="raise" if fallback is None else "fallback", workers=workers)
-    outputs = tta.average(model.predict(dataset, verbose=verbose), views)
+    outputs = tta.average(model.predict(dataset, verbose=verbose, callbacks=[interrupts.keras_callback()]), views)
     failed = sorted(dataset.failed)
     if failed:
         outputs[failed] = fallback
