@@ -211,6 +211,7 @@ def _dispatch(args, pipelines) -> int:
     if args.action == "demo":
         return _demo(pipeline, args)
     cfg = settings_of(args, pipeline)
+    logger.debug(f"settings: {cfg.to_dict()}")
     if not Path(cfg.data).is_dir():  # before anything slower, such as fetching weights
         from compete.common.errors import DataError
 

@@ -211,8 +211,9 @@ class Engine:
                 "train_inputs": digest(t.content[train_rows]), "valid_ids": digest(t.ids[valid_rows])}
         if self.model.uses_validation:
             data.update(valid_labels=digest(t.targets[valid_rows]), valid_inputs=digest(t.content[valid_rows]))
-        return {"seed": unit.seed, "fold": unit.fold, "settings": self._settings, "data": data,
-                "key": digest(self._settings, unit.seed, unit.fold, data)}
+        key = digest(self._settings, unit.seed, unit.fold, data)
+        logger.debug(f"{self.label}{unit.name} key {key}: {data}")
+        return {"seed": unit.seed, "fold": unit.fold, "settings": self._settings, "data": data, "key": key}
 
     def status(self, unit: Unit) -> tuple[bool, str]:
         """(done, why not): done when the saved unit's key is this unit's key."""

@@ -185,3 +185,13 @@ def test_check_is_quiet_on_a_cpu_only_machine(planet_sample):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "ok: 120 training and 30 test images decode" in done.stdout
+
+
+def test_verbose_adds_the_resolved_settings_and_quiet_hides_progress(planet_sample, capsys):
+    check = ["planet", "check", "--data", str(planet_sample), "--backbone", "tiny_cnn", "--weights", "none"]
+    assert main([*check, "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "settings: {'data': " in out and "decoding every image" in out
+    assert main([*check, "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "decoding every image" not in out and out.strip().startswith("ok: 120 training and 30 test images")
