@@ -20,7 +20,16 @@ class DataError(Exception):
 
 
 def quoted(value, limit: int = 80) -> str:
-    """`repr(value)` cut to `limit` characters with "…", so a message never echoes a huge bad value."""
+    """`repr(value)` cut to `limit` characters with "…", so a message never echoes a huge bad value.
+
+    Long strings and sequences are shortened before `repr`, so a gigabyte value costs nothing.
+    """
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        value = value[:limit]
+        return repr(value)[:limit - 1] + "…"
+    if isinstance(value, (list, tuple)) and len(value) > limit:
+        text = repr(type(value)(value[:limit]))
+        return text[:limit - 1] + "…"
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -29,4 +38,4 @@ def require_columns(columns, required, path) -> None:
     """Raise DataError naming `path` if any of `required` is absent from `columns`."""
     missing = [c for c in required if c not in set(columns)]
     if missing:
-        raise DataError(path, f"missing column(s) {missing}; found {list(columns)}")
+        raise DataError(path, f"missing column(s) {quoted(missing)}; found {quoted(list(columns), 200)}")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from compete.common.io import atomic
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
 from compete.common.io.tables import read_csv
 
 
@@ -38,12 +38,12 @@ def read_sample(path, fmt: SubmissionFormat) -> pd.DataFrame:
     path = Path(path)
     sample = read_csv(path, missing="sample submission not found")
     if tuple(sample.columns) != fmt.columns:
-        raise DataError(path, f"header is {list(sample.columns)}, expected {list(fmt.columns)}")
+        raise DataError(path, f"header is {quoted(list(sample.columns))}, expected {list(fmt.columns)}")
     if sample.empty:
         raise DataError(path, "sample submission has no rows")
     duplicated = sample[fmt.id_column][sample[fmt.id_column].duplicated()]
     if len(duplicated):
-        raise DataError(path, f"duplicate ids, e.g. {list(duplicated[:3])}")
+        raise DataError(path, f"duplicate ids, e.g. {quoted(list(duplicated[:3]))}")
     return sample
 
 
@@ -51,7 +51,7 @@ def problems(frame: pd.DataFrame, sample: pd.DataFrame, fmt: SubmissionFormat) -
     """Everything wrong with `frame` as a submission; empty when it is valid."""
     found: list[str] = []
     if tuple(frame.columns) != fmt.columns:
-        return [f"header is {list(frame.columns)}, expected {list(fmt.columns)}"]
+        return [f"header is {quoted(list(frame.columns))}, expected {list(fmt.columns)}"]
     text = frame.astype(str)
     missing_cells = frame.isna() | (text.apply(lambda col: col.str.strip()) == "")
     if missing_cells.to_numpy().any():
@@ -60,12 +60,14 @@ def problems(frame: pd.DataFrame, sample: pd.DataFrame, fmt: SubmissionFormat) -
     ids = text[fmt.id_column]
     dups = ids[ids.duplicated()]
     if len(dups):
-        found.append(f"{len(dups)} duplicate id(s), e.g. {list(dups[:3])}")
+        found.append(f"{len(dups)} duplicate id(s), e.g. {quoted(list(dups[:3]))}")
     expected, got = set(sample[fmt.id_column]), set(ids)
     if expected - got:
-        found.append(f"{len(expected - got)} id(s) of the sample submission missing, e.g. {sorted(expected - got)[:3]}")
+        found.append(f"{len(expected - got)} id(s) of the sample submission missing, e.g. "
+                     f"{quoted(sorted(expected - got)[:3])}")
     if got - expected:
-        found.append(f"{len(got - expected)} id(s) not in the sample submission, e.g. {sorted(got - expected)[:3]}")
+        found.append(f"{len(got - expected)} id(s) not in the sample submission, e.g. "
+                     f"{quoted(sorted(got - expected)[:3])}")
     for column in fmt.columns[1:]:
         found += _label_problems(frame[column], fmt, column)
     return found
@@ -76,7 +78,8 @@ def _label_problems(values: pd.Series, fmt: SubmissionFormat, column: str) -> li
     if fmt.kind == "probability":
         numbers = pd.to_numeric(values, errors="coerce")
         bad = values[numbers.isna() | (numbers < 0) | (numbers > 1)]
-        return [f"{len(bad)} value(s) in {column!r} are not probabilities in [0, 1], e.g. {list(bad[:3])}"] if len(bad) else []
+        return ([f"{len(bad)} value(s) in {column!r} are not probabilities in [0, 1], e.g. {quoted(list(bad[:3]))}"]
+                if len(bad) else [])
     allowed = set(fmt.vocabulary)
     if fmt.kind == "tags":
         unknown = sorted({tag for row in values.astype(str) for tag in row.split() if tag not in allowed})
@@ -84,7 +87,7 @@ def _label_problems(values: pd.Series, fmt: SubmissionFormat, column: str) -> li
         unknown = sorted(set(values.astype(str)) - allowed)
     else:
         raise ValueError(f"unknown submission kind {fmt.kind!r}")
-    return [f"unknown label(s) in {column!r}: {unknown[:5]}"] if unknown else []
+    return [f"unknown label(s) in {column!r}: {quoted(unknown[:5])}"] if unknown else []
 
 
 def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat) -> Path:
@@ -103,9 +106,9 @@ def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat
 def check_file(path, sample: pd.DataFrame, fmt: SubmissionFormat) -> list[str]:
     """Problems of an existing CSV on disk (for `compete ... check-submission`)."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        return [f"cannot parse as CSV: {error}"]
+        frame = read_csv(path, missing="submission file not found")
+    except DataError as error:
+        return [error.problem]
     return problems(frame, sample, fmt)
 
 

@@ -202,32 +202,54 @@ def cross_validate(cfg: Cifar10Config, units=None, wait: bool = False, train_uni
     from compete.competitions.cifar10.metric import accuracy_of
 
     resolve_weights(cfg)
-    data, train, test_set, test = _data(cfg, need_test)
+    train_set, train, test_set, test = _data(cfg, need_test)
     learner = _learner(cfg, train.targets.mean(axis=0))
     run = Run(cfg.runs_dir, COMPETITION, cfg.run or default_run_name(cfg))
     with Session(run, units, wait) as session:
         split = (f"a stratified {cfg.holdout:.0%} holdout (made with seed {cfg.seeds[0]}, shared by every seed)"
                  if cfg.holdout else f"{cfg.n_splits} folds")
-        logger.info(f"run {run.path}: {len(train)} training images ({'arrays' if data.in_memory else 'files'}), "
+        logger.info(f"run {run.path}: {len(train)} training images ({'arrays' if train_set.in_memory else 'files'}), "
                     f"{0 if test is None else len(test)} test images, {split} x {len(cfg.seeds)} seed(s), "
                     f"{cfg.backbone} at {cfg.image_size}px")
+        _warn_odd(train_set.odd, "training")
+        if test_set is not None:
+            _warn_odd(test_set.odd, "test")
         folds: dict = {}
         for seed in cfg.seeds:
             spec = {"holdout": cfg.holdout, "made_with_seed": cfg.seeds[0]} if cfg.holdout else \
                 {"stratified_folds": cfg.n_splits}
-            folds[seed] = session.fold_column(seed, train.ids, _fold_maker(cfg, data.labels, seed, folds), spec)
+            folds[seed] = session.fold_column(seed, train.ids, _fold_maker(cfg, train_set.labels, seed, folds), spec)
         done = session.execute(Engine(run, learner, train, test, folds), train=train_units)
         if done is None:
             return None
         out = done[0]
-        scores = _score(data.labels, out, folds)
+        scores = _score(train_set.labels, out, folds)
         if test is not None and test_set.labels is not None:
             scores["test_batch_accuracy"] = accuracy_of(test_set.labels, out.test)
         failed = sorted(int(i) for i in out.failed_test)
         artefacts.save(run.path, out, train, test, folds)
-        artefacts.write_outputs(run, cfg.to_dict(), {**scores, "unreadable_test_images": failed})
-        _report(scores, failed, data.in_memory)  # inside the session, so the run's log.txt has it too
+        artefacts.write_outputs(run, cfg.to_dict(), {
+            **scores, "unreadable_test_images": failed, "odd_training_images": _named(train_set.odd),
+            "odd_test_images": _named({} if test is None else test_set.odd)})
+        _report(scores, failed, train_set.in_memory)  # inside the session, so the run's log.txt has it too
     return CVResult(run.path, scores, out.oof, out.test, None if test is None else test.ids, test_set, failed)
+
+
+def _named(odd: dict) -> dict:
+    """{file name: how it is odd}, as scores.json lists them."""
+    from compete.competitions.cifar10.layout import EXTENSION
+
+    return {f"{i}{EXTENSION}": why for i, why in odd.items()}
+
+
+def _warn_odd(odd: dict, what: str, skip=()) -> None:
+    """One warning line for the `what` images read although they are not 32x32 RGB (resized, turned to RGB)."""
+    from compete.competitions.cifar10.classes import IMAGE_SIZE
+
+    listed = [(name, why) for name, why in _named(odd).items() if name not in skip]
+    if listed:
+        logger.warning(f"{len(listed)} {what} image(s) are not {IMAGE_SIZE}x{IMAGE_SIZE} RGB and are read converted: "
+                       + ", ".join(f"{name} ({why})" for name, why in listed[:5]) + (" ..." if len(listed) > 5 else ""))
 
 
 def assemble(cfg: Cifar10Config, wait: bool = False) -> CVResult:
@@ -299,7 +321,7 @@ def check(cfg: Cifar10Config) -> dict:
     """Validate a download without training: layout, labels, image sizes, every image decodes."""
     import numpy as np
 
-    from compete.common.data.images import find_unreadable
+    from compete.common.data.images import find_transparent, find_unreadable
     from compete.competitions.cifar10 import layout
     from compete.competitions.cifar10.classes import CLASSES
 
@@ -311,22 +333,37 @@ def check(cfg: Cifar10Config) -> dict:
         + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)))
     test = layout.read_test(cfg.data, cfg.layout)
     log(f"test: {0 if test is None else len(test.ids)} images")
-    bad_test = []
+    if test is None and (Path(cfg.data) / layout.TEST_DIR).is_dir():
+        logger.warning(f"{Path(cfg.data) / layout.TEST_DIR} is there but {layout.SAMPLE_SUBMISSION} is not: "
+                       "cv runs without test predictions and submit refuses")
+    bad_test, transparent = [], []
     if not train.in_memory:
         log("decoding every image ...")
-        bad_train = find_unreadable(train.images)
+        bad_train = find_unreadable(train.images, workers=cfg.workers or None)
         if bad_train:
             details = "; ".join(f"{p}: {why}" for p, why in bad_train[:5])
             raise DataError(Path(cfg.data) / layout.TRAIN_DIR,
                             f"{len(bad_train)} training image(s) unreadable: {details}")
+        _warn_odd(train.odd, "training")
+        images = list(train.images)
         if test is not None:
-            bad_test = find_unreadable(test.images)
+            bad_test = find_unreadable(test.images, workers=cfg.workers or None)
+            _warn_odd(test.odd, "test", skip={Path(p).name for p, _ in bad_test})
+            images += list(test.images)
+        transparent = find_transparent(images, workers=cfg.workers or None)
+        if transparent:
+            log(f"{len(transparent)} image(s) carry transparency (composited on {cfg.transparent_background}): "
+                + ", ".join(f"{Path(p).parent.name}/{Path(p).name}" for p in transparent[:5])
+                + (" ..." if len(transparent) > 5 else ""))
     for path, problem in bad_test:
         logger.warning(f"test image {path}: {problem} (will get the training prior)")
     result(f"ok: {len(train.ids)} training and {0 if test is None else len(test.ids)} test images"
            + (f", {len(bad_test)} test image(s) unreadable" if bad_test else ""))
+    bad_names = {Path(p).name for p, _ in bad_test}
     return {"layout": kind, "train": len(train.ids), "test": 0 if test is None else len(test.ids),
-            "unreadable_test": [p for p, _ in bad_test]}
+            "unreadable_test": [p for p, _ in bad_test], "transparent": transparent,
+            "odd_train": _named(train.odd),
+            "odd_test": {} if test is None else {n: w for n, w in _named(test.odd).items() if n not in bad_names}}
 
 
 def _sample(out_dir, seed: int = 0):

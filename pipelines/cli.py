@@ -40,6 +40,13 @@ def _parser(pipelines) -> tuple[argparse.ArgumentParser, dict]:
     listing.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'resnet*'")
     listing.add_argument("--import", dest="modules", action="append", default=[],
                          help="import this module first (it may register backbones)")
+    runs = commands.add_parser("runs", help="list runs side by side, best CV score first",
+                               description="A leaderboard of the runs in the runs folder: headline CV score, "
+                                           "backbone, image size, seeds x folds, units done, training time, "
+                                           "submission, and the settings in which the runs differ.")
+    runs.add_argument("competition", nargs="?", default=None, help="only this competition's runs (default: all)")
+    runs.add_argument("--runs-dir", default="runs", metavar="DIR", help="where runs are kept (default: runs)")
+    runs.add_argument("--json", action="store_true", help="the same rows as a JSON list, for scripts")
     demo = commands.add_parser("demo", help="generate a sample set and run a whole competition on it")
     demo.add_argument("competition", nargs="?", default="planet", choices=list(pipelines))
     _add_output_control(demo)
@@ -69,6 +76,14 @@ def _parser(pipelines) -> tuple[argparse.ArgumentParser, dict]:
         sample.add_argument("--seed", type=int, default=0)
         _add_output_control(sample)
         by_action[(name, "sample")] = sample
+        export = actions.add_parser("export", help="write a unit's Keras model as architecture JSON, weights and "
+                                                   ".keras archive (image competitions)")
+        export.add_argument("run", metavar="RUN", help="the run's name, a folder under RUNS_DIR/" + name)
+        export.add_argument("--unit", required=True, metavar="seedS/foldF", help="the unit whose model to write")
+        export.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, or empty)")
+        export.add_argument("--runs-dir", default="runs", metavar="DIR", help="where runs are kept (default: runs)")
+        _add_output_control(export)
+        by_action[(name, "export")] = export
     return parser, by_action
 
 
@@ -171,6 +186,10 @@ def _main(argv) -> int:
     except Incomplete as error:
         _say("compete: ", error)
         return 3
+    except MemoryError:
+        _say("compete: error: ", "out of memory while reading the input; a file may declare far more data than it "
+                                 "holds (see the --max-* settings), or the machine needs more memory")
+        return 2
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         _say("compete: error: ", f"cannot write or read {where}{error.strerror or error}")
@@ -199,6 +218,8 @@ def _dispatch(args, pipelines) -> int:
     if args.command == "backbones":
         own = [m for pipeline in pipelines.values() for m in getattr(pipeline.config, "BACKBONE_MODULES", ())]
         return _list_backbones(args.pattern, [*own, *args.modules])
+    if args.command == "runs":
+        return _list_runs(args, pipelines)
     if args.command == "demo":
         args.action, args.config, args.wait = "demo", None, False
         pipeline = pipelines[args.competition]
@@ -210,6 +231,8 @@ def _dispatch(args, pipelines) -> int:
         return 0
     if args.action == "demo":
         return _demo(pipeline, args)
+    if args.action == "export":
+        return _export(pipeline, args, pipelines)
     cfg = settings_of(args, pipeline)
     logger.debug(f"settings: {cfg.to_dict()}")
     if not Path(cfg.data).is_dir():  # before anything slower, such as fetching weights
@@ -238,6 +261,47 @@ def _demo(pipeline, args) -> int:
         pipeline.make_sample(data)
         (data / ".complete").write_text("ok\n")
     pipeline.call("submit", cfg, wait=getattr(args, "wait", False))
+    return 0
+
+
+def _list_runs(args, pipelines) -> int:
+    """`compete runs [COMPETITION]`: the leaderboard of runs, as a table or (`--json`) a JSON list."""
+    from compete.common.runs import leaderboard
+
+    name = args.competition
+    if name is not None and name not in pipelines and (
+            "/" in name or name.startswith(".") or not (Path(args.runs_dir) / name).is_dir()):
+        import difflib
+
+        near = difflib.get_close_matches(name, list(pipelines), n=1)
+        raise ValueError(f"no competition {name!r} in {args.runs_dir}; known: {', '.join(pipelines)}"
+                         + (f"; did you mean {near[0]!r}?" if near else ""))
+    headlines = {n: leaderboard.Headline(p.headline, p.lower_is_better) for n, p in pipelines.items()}
+    listed = leaderboard.rows(args.runs_dir, name, headlines)
+    if args.json:
+        print(leaderboard.as_json(listed))
+    elif not listed:
+        print(f"no runs in {Path(args.runs_dir) / name if name else args.runs_dir}")
+    else:
+        print(leaderboard.table(listed))
+    return 0
+
+
+def _export(pipeline, args, pipelines) -> int:
+    """`compete COMPETITION export RUN --unit seedS/foldF --out DIR`: the unit's Keras model in three forms."""
+    from compete.common.logs import result
+    from compete.common.runs.export import export_unit
+    from compete.common.runs.run import Run
+    from compete.common.settings.shared import ImageCVConfig
+
+    if not issubclass(pipeline.config, ImageCVConfig):
+        images = ", ".join(n for n, p in pipelines.items() if issubclass(p.config, ImageCVConfig))
+        raise ValueError(f"compete {pipeline.name} export: {pipeline.name}'s units are not Keras image models, so "
+                         f"there is nothing to export this way; export is for the image competitions ({images})")
+    run = Run(args.runs_dir, pipeline.name, args.run)
+    out = export_unit(run.path, args.unit, args.out, getattr(pipeline.config, "BACKBONE_MODULES", ()))
+    result(f"exported unit {args.unit.strip()} of {run.path} to {out}: model.json, model.weights.h5, model.keras, "
+           "export.json")
     return 0
 
 

@@ -22,7 +22,7 @@ from pydantic import model_validator
 
 from compete.common.errors import DataError
 from compete.common.logs import logger, result
-from compete.common.settings.fields import MODEL, Float, Int, comma_list, setting
+from compete.common.settings.fields import DATA, MODEL, Float, Int, comma_list, setting
 from compete.common.settings.model import Invalid
 from compete.common.settings.shared import RunSettings
 from compete.pipelines.registry import Pipeline, register
@@ -68,6 +68,10 @@ class ImdbConfig(RunSettings):
         "how the models' OOF predictions are blended: auc (greedy forward selection on AUC), logistic "
         "(logistic regression on their logits), mean (equal weights)", MODEL)] = "auc"
 
+    max_unpacked_mb: Annotated[Int, setting(
+        "refuse a zipped file (.tsv.zip, .csv.zip) that expands to more than this many MB, before expanding it (bounds "
+        "memory on hostile archives)", DATA, ge=1)] = 1024
+
     ngram_max: Annotated[Int, _linear("longest word n-gram of tfidf_lr and nbsvm", ge=1, le=10)] = 2
     min_df: Annotated[Int, _linear("an n-gram is kept when in at least this many reviews (tfidf_lr, nbsvm)",
                                    ge=1)] = 2
@@ -109,7 +113,7 @@ class ImdbConfig(RunSettings):
 
     # Each model's folder is named by its own settings (see `_model_settings`), so the blend, the
     # words to print and where things go change no trained unit.
-    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours"}
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours", "max_unpacked_mb"}
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -232,6 +236,9 @@ def _load(cfg: ImdbConfig, need_test: bool) -> Data:
     rarest = int(np.bincount(labels.astype(np.int64), minlength=2).min())
     if rarest < cfg.n_splits:
         shown = f"the first {n} labeled reviews" if cfg.limit_train else f"the {n} labeled reviews"
+        if rarest == 0:
+            raise DataError(labeled.source, f"the labels are all one class: {shown} all have sentiment "
+                                            f"{int(labels[0])}; every fold needs reviews of both sentiments")
         raise DataError(labeled.source, f"{shown} have {rarest} of the rarer sentiment, too few for n_splits "
                                         f"{cfg.n_splits}: every fold needs reviews of both sentiments")
     test_set = None
@@ -375,8 +382,9 @@ def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units:
             artefacts.save(engines[name].root, assembly, data.train, data.test, folds)
         scores, matrix, honest, final = _score(cfg, y, assemblies, folds, {n: e.root for n, e in engines.items()},
                                                run.path)
-        artefacts.save_npz(run.path / "oof_blend.npz", ids=data.train.ids, oof=honest,
-                           models=np.array(cfg.models), oof_models=matrix)
+        first = cfg.seeds[0]  # the blend's out-of-fold weights follow the first seed's folds
+        artefacts.save_oof(run.path / "oof_blend.npz", data.train.ids, honest[None], [first], {first: folds[first]},
+                           names=["blend"], models=np.array(cfg.models), oof_models=matrix)
         test = None
         if data.test is not None:
             test = final.predict(np.column_stack([assemblies[n].test for n in cfg.models]))
@@ -521,4 +529,4 @@ PIPELINE = register(Pipeline(
     name=COMPETITION, config=ImdbConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check, "word2vec": train_word2vec},
     sample=_sample,
-    demo=DEMO, summary="Bag of Words Meets Bags of Popcorn (IMDB sentiment, ROC AUC)"))
+    demo=DEMO, summary="Bag of Words Meets Bags of Popcorn (IMDB sentiment, ROC AUC)", headline="blend.auc"))

@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, model_validator
 
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
 from compete.common.logs import logger, result
 from compete.common.settings.fields import (CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
                                             comma_list, setting, to_int)
@@ -237,6 +237,19 @@ def _sampler(cfg: PictogramConfig):
     return sampling.make_sampler(cfg.sampling, **kwargs)
 
 
+def _shown(value, limit: int = 60) -> str:
+    """A name from the data as it is when short, cut (and quoted) when long: log lines stay readable."""
+    text = str(value)
+    return text if len(text) <= limit else quoted(text, limit)
+
+
+def _listed(items, limit: int = 3) -> str:
+    """The first few names, each cut to a readable length, and how many more."""
+    items = list(items)
+    return ", ".join(quoted(str(i), 60) for i in items[:limit]) + (f" and {len(items) - limit} more"
+                                                                 if len(items) > limit else "")
+
+
 def _read(cfg: PictogramConfig):
     """Training and evaluation label files matched to their images, and the class vocabulary."""
     from compete.common.data.labels import ClassVocabulary
@@ -250,32 +263,76 @@ def _read(cfg: PictogramConfig):
         message = f"{len(train.unmatched)} training label file(s) have no image"
         if cfg.strict_matching:
             raise DataError(train.unmatched[0][0], message + " (strict_matching is on)")
-        logger.warning(message + ": left out")
+        logger.warning(message + f": left out ({_listed(Path(f).name for f, _ in train.unmatched)})")
+    if train.unlabelled:
+        for path in train.unlabelled[:10]:
+            logger.info(f"  training image without a label file: {path}")
+        logger.warning(f"{len(train.unlabelled)} training image(s) have no label file: left out "
+                       f"({_listed(p.name for p in train.unlabelled)})")
+    if cfg.classes:
+        unknown = sorted(set(train.labels) - set(cfg.classes))
+        if unknown:
+            first = next(f for f, label in zip(train.label_files, train.labels) if label == unknown[0])
+            raise DataError(first, f"class {quoted(unknown[0])} is not one of the {len(cfg.classes)} classes the "
+                                   f"settings name ({quoted(list(cfg.classes), 120)}); {len(unknown)} such class(es)")
     classes = tuple(cfg.classes) if cfg.classes else tuple(sorted(set(train.labels)))
     vocabulary = ClassVocabulary(classes)
     evaluation = layout.read_eval(cfg.data, lay, known_classes=set(train.labels))
-    if evaluation is not None:
+    if evaluation is not None and evaluation.labels is not None:
+        unlabelled = [evaluation.paths[i].name for i, label in enumerate(evaluation.labels) if label is None]
+        if unlabelled:
+            logger.info(f"{len(unlabelled)} evaluation image(s) have no label file, so they are predicted but not "
+                        f"scored ({_listed(unlabelled, 10)})")
+    if evaluation is not None and evaluation.unmatched:
         for label_file, why in evaluation.unmatched[:10]:
             logger.info(f"  unmatched evaluation label file {label_file}: {why}")
+        logger.warning(f"{len(evaluation.unmatched)} evaluation label file(s) have no image, so those images are in "
+                       f"no submission row ({_listed(Path(f).name for f, _ in evaluation.unmatched)})")
     return train, evaluation, vocabulary
 
 
+def _unreadable_training(train, bad: list[tuple[int, str]]) -> DataError:
+    """The refusal of unreadable training images: training on fewer images than the download has would change
+    every score without a word, so the user replaces or deletes them (a deleted image's label file is then left
+    out and listed)."""
+    first, problem = bad[0]
+    return DataError(train.paths[first], f"{problem}; {len(bad)} training image(s) unreadable "
+                                         f"({_listed(train.paths[i].name for i, _ in bad)}): replace or delete them "
+                                         "(a label file without its image is then left out and listed)")
+
+
+def _warn_unreadable_evaluation(evaluation, bad: list[tuple[int, str]]) -> None:
+    """A warning line per unreadable evaluation image (the first ten): each still gets a row, the training prior."""
+    for i, problem in bad[:10]:
+        logger.warning(f"evaluation image {evaluation.paths[i]}: {problem} (it gets the training prior)")
+    if len(bad) > 10:
+        logger.warning(f"... and {len(bad) - 10} more unreadable evaluation image(s)")
+
+
 def _scan(cfg: PictogramConfig, train, evaluation):
-    """Decode every training and evaluation image once (an unreadable one raises DataError naming it)."""
+    """Decode every training and evaluation image once: an unreadable training image stops here (DataError),
+    an unreadable evaluation image is warned about and listed in the findings (it gets the fallback later)."""
     from compete.common.hygiene import inspect
+    from compete.common.hygiene.report import TEST, TRAIN
 
     eval_paths = [] if evaluation is None else evaluation.paths
     logger.info(f"hygiene: scanning {len(train.paths)} training and {len(eval_paths)} evaluation images "
                 f"({cfg.hash_method}, near = at most {cfg.near_distance} bit(s) apart, "
                 f"photo score > {cfg.photo_threshold:g})")
-    return inspect(train.paths, eval_paths, max_distance=cfg.near_distance, photo_threshold=cfg.photo_threshold,
-                   hash_method=cfg.hash_method, workers=cfg.workers or None)
+    findings = inspect(train.paths, eval_paths, max_distance=cfg.near_distance, photo_threshold=cfg.photo_threshold,
+                       hash_method=cfg.hash_method, workers=cfg.workers or None)
+    if findings.unreadable_in(TRAIN):
+        raise _unreadable_training(train, findings.unreadable_in(TRAIN))
+    if evaluation is not None:
+        _warn_unreadable_evaluation(evaluation, findings.unreadable_in(TEST))
+    return findings
 
 
 def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
     """Read, scan, choose the rows hygiene keeps, encode labels, check folds and boxes; reads only, writes nothing."""
     import numpy as np
 
+    from compete.common.hygiene.report import TEST
     from compete.competitions.pictogram import layout
 
     train, evaluation, vocabulary = _read(cfg)
@@ -288,7 +345,7 @@ def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
         keep = keep[:cfg.limit_train]
     pick = lambda values: None if values is None else [values[i] for i in keep]  # noqa: E731
     kept = layout.Split(pick(train.ids), pick(train.paths), pick(train.labels), pick(train.domains),
-                        pick(train.boxes), pick(train.label_files), train.unmatched)
+                        pick(train.boxes), pick(train.label_files), train.unmatched, train.unlabelled)
     y = vocabulary.encode(kept.labels, source=Path(cfg.data) / cfg.train_dir,
                           row_names=[str(f) for f in kept.label_files])
     _check_folds(cfg, y, vocabulary)
@@ -296,7 +353,7 @@ def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
     if cfg.crop_to_box:
         _check_boxes(kept, cfg)
         if _crops_evaluation(evaluation):
-            _check_boxes(evaluation, cfg)
+            _check_boxes(evaluation, cfg, skip={i for i, _ in findings.unreadable_in(TEST)})
     return Data(kept, evaluation, vocabulary, y, findings, dropped, groups, train)
 
 
@@ -315,24 +372,27 @@ def _check_folds(cfg: PictogramConfig, y, vocabulary) -> None:
     name, count = _rarest(y, vocabulary)
     if count < cfg.n_splits:
         allowed = f"2 to {count}" if count >= 2 else "none: every class needs at least 2 training images"
-        raise SettingsError(f"n_splits {cfg.n_splits}: the rarest class {name!r} has only {count} training image(s) "
-                            f"after hygiene{' and limit_train' if cfg.limit_train else ''}, so some folds would "
-                            f"validate none of it; allowed: {allowed}")
+        after = "after hygiene" + (" and limit_train" if cfg.limit_train else "")
+        raise SettingsError(f"n_splits {cfg.n_splits}: the rarest class {quoted(name, 60)} has only {count} training "
+                            f"image(s) {after}, so some folds would validate none of it; allowed: {allowed}")
 
 
 def _crops_evaluation(evaluation) -> bool:
     return evaluation is not None and evaluation.boxes is not None and all(b is not None for b in evaluation.boxes)
 
 
-def _check_boxes(split, cfg: PictogramConfig) -> None:
-    """Every labelled box lies inside its image (DataError naming the label file), before anything is cropped."""
+def _check_boxes(split, cfg: PictogramConfig, skip=frozenset()) -> None:
+    """Every labelled box lies inside its image (DataError naming the label file), before anything is cropped.
+
+    Rows in `skip` (unreadable evaluation images, which get the fallback) are not looked at.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     from compete.common.data.crop import crop_image
     from compete.common.data.images import default_workers, read
 
     def one(i):
-        if split.boxes[i] is not None:
+        if split.boxes[i] is not None and i not in skip:
             crop_image(read(split.paths[i]), split.boxes[i], split.label_files[i])
 
     if split.boxes is None:
@@ -366,7 +426,9 @@ def _report_hygiene(cfg: PictogramConfig, findings, train, evaluation, run, say=
         f"group(s) ({overlap['exact']} exact / {overlap['near']} near reach the evaluation set, {conflicts} "
         f"with conflicting labels), {len(report['photos'])} photo-like training image(s)")
     for item in report["photos"][:10]:
-        logger.info(f"  photo-like: {item['file']} (score {item['score']})")
+        logger.info(f"  photo-like: {_shown(item['file'], 200)} (score {item['score']})")
+    if report["unreadable"]:
+        say(f"hygiene: {len(report['unreadable'])} image(s) could not be read (listed in hygiene.json)")
     say(f"hygiene report {run.path / 'hygiene.json'}, picture {run.path / 'hygiene.png'}")
     return report
 
@@ -386,8 +448,12 @@ def _splits(cfg: PictogramConfig, data: Data):
         cache = crop_cache(cfg)
         train_paths = crop_all(data.train.paths, data.train.boxes, data.train.label_files, cache, cfg.workers or None)
         if _crops_evaluation(data.evaluation):
+            from compete.common.hygiene.report import TEST
+
             ev = data.evaluation
-            eval_paths = crop_all(ev.paths, ev.boxes, ev.label_files, cache, cfg.workers or None)
+            unreadable = {i for i, _ in data.findings.unreadable_in(TEST)}  # kept whole: the engine's fallback
+            boxes = [None if i in unreadable else box for i, box in enumerate(ev.boxes)]
+            eval_paths = crop_all(ev.paths, boxes, ev.label_files, cache, cfg.workers or None)
         elif data.evaluation is not None:
             logger.warning("crop_to_box: the evaluation images have no boxes, so they are used whole")
         logger.info(f"crop_to_box: training on the labelled boxes (cropped copies in {cache})")
@@ -463,7 +529,7 @@ def cross_validate(cfg: PictogramConfig, units=None, wait: bool = False, train_u
             return None
         out = done[0]
         scores, biases = _score(cfg, data, out, folds, run.path)
-        artefacts.save(run.path, out, train, test, folds)
+        artefacts.save(run.path, out, train, test, folds, names=data.vocabulary.classes)
         artefacts.write_outputs(run, cfg.to_dict(), scores,
                                 biases=dict(zip(data.vocabulary.classes, map(float, biases))))
         _report(scores)
@@ -538,9 +604,10 @@ def _report(scores: dict) -> None:
     for i, score in enumerate(scores.get("macro_f1_single_seeds", [])):
         log(f"  seed #{i} alone macro-F1            {score:.4f}")
     for domain, s in scores.get("per_domain", {}).items():
-        log(f"  {domain:<14} n={s['n']:<5} macro-F1 {s['macro_f1']:.4f}  accuracy {s['accuracy']:.4f}")
+        log(f"  {_shown(domain, 40):<14} n={s['n']:<5} macro-F1 {s['macro_f1']:.4f}  accuracy {s['accuracy']:.4f}")
     worst = sorted(scores["per_class"], key=lambda c: c["f1"])[:3]
-    log("  weakest classes: " + ", ".join(f"{c['class']} F1 {c['f1']:.2f} (n={c['support']})" for c in worst))
+    log("  weakest classes: " + ", ".join(f"{_shown(c['class'], 40)} F1 {c['f1']:.2f} (n={c['support']})"
+                                          for c in worst))
     if "evaluation" in scores:
         e = scores["evaluation"]
         log(f"evaluation labels ({e['n']} images): macro-F1 {e['macro_f1']:.4f}, accuracy {e['accuracy']:.4f}, "
@@ -548,7 +615,7 @@ def _report(scores: dict) -> None:
     failed = scores.get("unreadable_test_images") or []
     if failed:
         logger.warning(f"{len(failed)} evaluation image(s) could not be read and were given the training prior: "
-                       f"{failed[:10]}" + (" ..." if len(failed) > 10 else ""))
+                       f"{_listed(failed, 10)}")
 
 
 def submit(cfg: PictogramConfig, wait: bool = False) -> Path:
@@ -588,39 +655,71 @@ def _use_biases(mode: str, scores: dict) -> bool:
     return use
 
 
+def _decode_all(split, workers) -> list[tuple[int, str]]:
+    """Decode every image of `split` once and check its box; (row, problem) of those that cannot be read.
+
+    A box outside its image raises DataError naming the label file.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from compete.common.data.crop import crop_image
+    from compete.common.data.images import default_workers, read
+
+    def one(i):
+        try:
+            image = read(split.paths[i])
+        except DataError as error:
+            return error.problem
+        if split.boxes is not None and split.boxes[i] is not None:
+            crop_image(image, split.boxes[i], split.label_files[i])
+        return None
+
+    with ThreadPoolExecutor(workers or default_workers()) as pool:
+        problems = list(pool.map(one, range(len(split.paths))))
+    return [(i, why) for i, why in enumerate(problems) if why is not None]
+
+
 def check(cfg: PictogramConfig) -> dict:
     """Validate a download without training: labels parse, images match and decode, boxes lie inside."""
     import pandas as pd
 
-    from compete.common.data.crop import crop_image
-    from compete.common.data.images import read
+    from compete.common.data.images import find_transparent
 
     train, evaluation, vocabulary = _read(cfg)
     counts = pd.Series(train.labels).value_counts()
     logger.info(f"training: {len(train.paths)} labelled images in {len(vocabulary)} classes "
                 f"(largest {counts.iloc[0]}, smallest {counts.iloc[-1]}), {len(train.unmatched)} unmatched label "
-                "file(s)")
+                f"file(s), {len(train.unlabelled)} image(s) without a label file")
     y = vocabulary.encode(train.labels, source=Path(cfg.data) / cfg.train_dir,
                           row_names=[str(f) for f in train.label_files])
     rarest, count = _rarest(y, vocabulary)
     if count < cfg.n_splits:
-        logger.warning(f"the rarest class {rarest!r} has {count} training image(s), fewer than n_splits "
+        logger.warning(f"the rarest class {quoted(rarest, 60)} has {count} training image(s), fewer than n_splits "
                        f"{cfg.n_splits}: cv will refuse these folds")
     if evaluation is None:
         logger.warning(f"no {cfg.eval_dir}/{cfg.images_dir}: cv works, submit needs it")
     else:
         logger.info(f"evaluation: {len(evaluation.paths)} images, {len(evaluation.labelled())} with labels")
     logger.info("decoding every image and checking every box ...")
-    splits = [train] + ([evaluation] if evaluation is not None else [])
-    for split in splits:
-        for i, path in enumerate(split.paths):
-            image = read(path)
-            if split.boxes is not None and split.boxes[i] is not None:
-                crop_image(image, split.boxes[i], split.label_files[i])
-    result(f"ok: {len(train.paths)} training and {0 if evaluation is None else len(evaluation.paths)} evaluation "
-           "images decode; every label parses and every box lies inside its image")
-    return {"train": len(train.paths), "eval": 0 if evaluation is None else len(evaluation.paths),
-            "classes": list(vocabulary.classes), "unmatched": [str(f) for f, _ in train.unmatched]}
+    workers = cfg.workers or None
+    bad_train = _decode_all(train, workers)
+    if bad_train:
+        raise _unreadable_training(train, bad_train)
+    bad_eval = [] if evaluation is None else _decode_all(evaluation, workers)
+    if bad_eval:
+        _warn_unreadable_evaluation(evaluation, bad_eval)
+    eval_paths = [] if evaluation is None else evaluation.paths
+    transparent = find_transparent(list(train.paths) + list(eval_paths), workers)
+    n_train_alpha = len(set(transparent) & {str(p) for p in train.paths})
+    alpha = f"{len(transparent)} image(s) carry transparency (composited on {cfg.transparent_background})"
+    logger.info(f"{alpha}: {n_train_alpha} training, {len(transparent) - n_train_alpha} evaluation")
+    n_eval = len(eval_paths)
+    result(f"ok: {len(train.paths)} training and {n_eval - len(bad_eval)} evaluation images decode"
+           + (f" ({len(bad_eval)} evaluation image(s) unreadable: they get the training prior)" if bad_eval else "")
+           + "; every label parses and every box lies inside its image" + (f"; {alpha}" if transparent else ""))
+    return {"train": len(train.paths), "eval": n_eval, "classes": list(vocabulary.classes),
+            "unmatched": [str(f) for f, _ in train.unmatched], "unlabelled": [str(p) for p in train.unlabelled],
+            "unreadable_eval": [str(evaluation.paths[i]) for i, _ in bad_eval], "transparent": transparent}
 
 
 def hygiene(cfg: PictogramConfig, wait: bool = False) -> dict:
@@ -649,4 +748,5 @@ PIPELINE = register(Pipeline(
     name=COMPETITION, config=PictogramConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check, "hygiene": hygiene},
     sample=_sample,
-    demo=DEMO, summary="2022 Data Creator Camp pictograms (20 classes, macro-F1, no pre-trained weights)"))
+    demo=DEMO, summary="2022 Data Creator Camp pictograms (20 classes, macro-F1, no pre-trained weights)",
+    headline="macro_f1"))

@@ -109,7 +109,7 @@ def cross_validate(cfg: PlanetConfig, units=None, wait: bool = False, train_unit
             return None
         out = done[0]
         scores, tuned = _score(train.targets, out, cfg, folds[cfg.seeds[0]])
-        artefacts.save(run.path, out, train, test, folds)
+        artefacts.save(run.path, out, train, test, folds, names=TAGS)
         artefacts.write_outputs(run, cfg.to_dict(), {**scores, "units": out.units,
                                                       "unreadable_test_images": out.failed_test},
                                 thresholds=dict(zip(TAGS, map(float, tuned))))
@@ -197,7 +197,7 @@ def submit(cfg: PlanetConfig, wait: bool = False) -> Path:
 
 def check(cfg: PlanetConfig) -> dict:
     """Validate a download without training: layout, labels, every image decodes, test folders match."""
-    from compete.common.data.images import find_unreadable
+    from compete.common.data.images import find_transparent, find_unreadable
     from compete.competitions.planet import layout
     from compete.competitions.planet.tags import TAGS
 
@@ -214,9 +214,12 @@ def check(cfg: PlanetConfig) -> dict:
     if bad_train:
         details = "; ".join(f"{p}: {why}" for p, why in bad_train[:5])
         raise DataError(Path(cfg.data) / layout.TRAIN_DIR, f"{len(bad_train)} training image(s) unreadable: {details}")
+    transparent = find_transparent([*train.paths, *test.paths])
     result(f"ok: {len(train.ids)} training and {len(test.ids)} test images decode"
-        + (f", {len(bad_test)} test image(s) unreadable" if bad_test else ""))
-    return {"train": len(train.ids), "test": len(test.ids), "unreadable_test": [p for p, _ in bad_test]}
+           + (f", {len(bad_test)} test image(s) unreadable" if bad_test else "")
+           + f"; {len(transparent)} carry transparency (composited on {cfg.transparent_background})")
+    return {"train": len(train.ids), "test": len(test.ids), "unreadable_test": [p for p, _ in bad_test],
+            "transparent": transparent}
 
 
 def _sample(out_dir, seed: int = 0):
@@ -229,4 +232,5 @@ PIPELINE = register(Pipeline(
     name=COMPETITION, config=PlanetConfig,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
     sample=_sample,
-    demo=DEMO, summary="Planet: Understanding the Amazon from Space (17 tags, mean F2)"))
+    demo=DEMO, summary="Planet: Understanding the Amazon from Space (17 tags, mean F2)",
+    headline="f2_per_class_thresholds_held_out"))

@@ -27,6 +27,9 @@ class Pipeline:
         sample: `sample(out_dir, seed) -> path`, the built-in sample-data generator.
         demo: settings that make the demo small enough for a laptop CPU.
         summary: one line for `compete --help`.
+        headline: the key in scores.json of the CV score `compete runs` ranks runs by (dotted for a
+            nested value, e.g. "blend.auc"); empty: runs are listed without a score.
+        lower_is_better: the headline score is a loss or an error rather than a score.
     """
 
     name: str
@@ -35,6 +38,8 @@ class Pipeline:
     sample: Callable
     demo: dict = field(default_factory=dict)
     summary: str = ""
+    headline: str = ""
+    lower_is_better: bool = False
 
     def call(self, action: str, cfg, **kwargs):
         """Run one action on validated settings, under the input policy (size limits, background) they declare."""

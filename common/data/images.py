@@ -16,6 +16,8 @@ from compete.common.errors import DataError
 
 # Parallelism comes from the dataset's worker threads; cv2's own pool on top only oversubscribes the cores.
 cv2.setNumThreads(1)
+# A corrupt file is reported by `decode` in one line naming it; OpenCV's own log lines would only repeat it.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 _TRAILERS = {b"\xff\xd8": (b"\xff\xd9",), b"\x89P": (b"IEND\xaeB`\x82",)}
 

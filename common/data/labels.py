@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class MultiLabelVocabulary:
                 j = index.get(tag)
                 if j is None:
                     where = row_names[i] if row_names is not None else f"row {i + 1}"
-                    raise DataError(source, f"{where}: unknown tag {tag!r}; known tags: {', '.join(self.tags)}")
+                    raise DataError(source, f"{quoted(where)[1:-1]}: unknown tag {quoted(tag)}; known tags: "
+                                            f"{', '.join(self.tags)}")
                 out[i, j] = 1
         return out
 
@@ -83,7 +84,8 @@ class ClassVocabulary:
         for i, name in enumerate(names):
             if name not in index:
                 where = row_names[i] if row_names is not None else f"row {i + 1}"
-                raise DataError(source, f"{where}: unknown class {name!r}; known classes: {', '.join(map(str, self.classes))}")
+                raise DataError(source, f"{quoted(where)[1:-1]}: unknown class {quoted(name)}; known classes: "
+                                        f"{quoted(', '.join(map(str, self.classes)), 400)[1:-1]}")
             out.append(index[name])
         return np.asarray(out, dtype=np.int64)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +17,23 @@ TRAIN, TEST = 0, 1
 
 @dataclass
 class Findings:
-    """Duplicates over train (+ test) rows, and photo scores of the training rows; row ids index `paths`."""
+    """Duplicates over train (+ test) rows, and photo scores of the training rows; row ids index `paths`.
+
+    `unreadable`: (row, problem) for each image that could not be decoded; such rows are in
+    no group and are never photos (the caller decides whether to stop, drop or fall back).
+    """
 
     paths: list[str]
     split: np.ndarray
     duplicates: DuplicateReport
     photo_score: np.ndarray
     photo_threshold: float
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
+
+    def unreadable_in(self, which: int) -> list[tuple[int, str]]:
+        """(row within its own set, problem) of the unreadable images of set `which` (TRAIN or TEST)."""
+        start = int(np.flatnonzero(self.split == which)[0]) if (self.split == which).any() else 0
+        return [(i - start, why) for i, why in self.unreadable if self.split[i] == which]
 
     @property
     def photos(self) -> list[int]:
@@ -61,7 +71,10 @@ class Findings:
             "photo_threshold": self.photo_threshold,
             "photos": [{"file": str(names[i]), "score": round(float(self.photo_score[i]), 2)} for i in self.photos],
             "highest_photo_scores": [{"file": str(names[i]), "score": round(float(self.photo_score[i]), 2)}
-                                     for i in order[:10] if self.split[i] == TRAIN],
+                                     for i in order[:10]
+                                     if self.split[i] == TRAIN and np.isfinite(self.photo_score[i])],
+            "unreadable": [{"split": "train" if self.split[i] == TRAIN else "test", "file": str(names[i]),
+                            "problem": why} for i, why in self.unreadable],
         }
 
     def picture(self, path, max_groups: int = 12) -> Path:
@@ -79,12 +92,15 @@ class Findings:
 
 def inspect(train_paths, test_paths=(), *, max_distance: int = 6, photo_threshold: float = 4.0,
             hash_method: str = "phash", workers: int | None = None) -> Findings:
-    """Scan every image once (unreadable ones raise DataError naming them) and collect the findings."""
+    """Scan every image once and collect the findings; unreadable images are listed in `unreadable`, in no group."""
     paths = [str(p) for p in list(train_paths) + list(test_paths)]
     split = np.array([TRAIN] * len(train_paths) + [TEST] * len(test_paths), np.int64)
     facts = scan(paths, hash_method, workers)
-    duplicates = find_duplicates(facts.content, facts.perceptual, split, max_distance)
+    ok = facts.readable
+    found = find_duplicates([facts.content[i] for i in ok], facts.perceptual[ok], split[ok], max_distance)
+    back = lambda groups: [[int(ok[i]) for i in g] for g in groups]  # noqa: E731  rows of `ok` -> rows of `paths`
+    duplicates = DuplicateReport(back(found.exact), back(found.near), found.near_distance, split)
     scores = np.full(len(paths), -np.inf)
-    train_rows = np.flatnonzero(split == TRAIN)
+    train_rows = np.array([i for i in ok if split[i] == TRAIN], np.int64)
     scores[train_rows] = photo_scores([facts.stats[i] for i in train_rows])
-    return Findings(paths, split, duplicates, scores, photo_threshold)
+    return Findings(paths, split, duplicates, scores, photo_threshold, facts.unreadable)

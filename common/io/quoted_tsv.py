@@ -8,11 +8,11 @@ row, wrong field count or invalid UTF-8, instead of silently merging rows.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
+from compete.common.io import tables
 
 _FIELD = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"|([^\t\r\n"]*)', re.S)
 _ESCAPE = re.compile(r"\\(.)", re.S)
@@ -34,44 +34,28 @@ class Table:
         return f"line {self.lines[row]}"
 
 
-def read_bytes(path) -> bytes:
-    """The file's bytes; a `.zip` must hold exactly one file, which is read without unpacking."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "file not found")
-    if path.suffix.lower() != ".zip":
-        return path.read_bytes()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if not m.endswith("/") and not m.startswith("__MACOSX")]
-            if len(members) != 1:
-                raise DataError(path, f"expected one file in the zip archive, found {members[:5]}")
-            return archive.read(members[0])
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise DataError(path, f"cannot read zip archive: {error}") from None
+def read_bytes(path) -> bytes | bytearray:
+    """The file's bytes; a `.zip` must hold exactly one file, which is read without unpacking it to disk and
+    within the input policy's limit on unpacked bytes (see `tables.read_bytes`)."""
+    return tables.read_bytes(path)
 
 
-def decode(data: bytes, path) -> str:
-    """UTF-8 text (a leading BOM dropped); other encodings raise DataError naming the line."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DataError(path, f"line {line}: not valid UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); "
-                              "re-save the file as UTF-8") from None
-    return text[1:] if text.startswith("\ufeff") else text
+def decode(data, path) -> str:
+    """UTF-8 text (a leading BOM dropped); other encodings raise DataError naming the line and column."""
+    return tables.decode(data, path)
 
 
-def parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows and each row's starting line; DataError on a malformed row or a wrong field count."""
+def parse(text: str, path, required=()) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows and each row's starting line; DataError on a malformed row, a missing `required` column
+    (checked first: a header line lost or moved is named as such) or a wrong field count."""
     records, starts = [], []
     pos, end = 0, len(text)
     while pos < end:
         start, fields = pos, []
         while True:
             match = _FIELD.match(text, pos)
-            quoted = match.group(1)
-            fields.append(match.group(2) if quoted is None else (_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted))
+            inner = match.group(1)
+            fields.append(match.group(2) if inner is None else (_ESCAPE.sub(r"\1", inner) if "\\" in inner else inner))
             pos = match.end()
             if pos >= end:
                 break
@@ -82,10 +66,7 @@ def parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
             if char == "\n" or text.startswith("\r\n", pos):
                 pos += 1 if char == "\n" else 2
                 break
-            line = text.count("\n", 0, pos) + 1
-            what = "unterminated quoted field" if char == '"' and text.find('"', pos + 1) < 0 else \
-                f"malformed quoted field (unexpected {char!r} after a field; quotes inside a field must be written \\\")"
-            raise DataError(path, f"line {line}: {what}")
+            raise DataError(path, _malformed(text, match, pos, char))
         records.append(fields)
         starts.append(start)
     if not records:
@@ -96,21 +77,35 @@ def parse(text: str, path) -> tuple[list[str], list[list[str]], list[int]]:
         lines.append(line)
         last = start
     header = records[0]
+    tables.require_columns(header, list(required), path)
     for fields, line in zip(records[1:], lines[1:]):
         if len(fields) != len(header):
-            raise DataError(path, f"line {line}: expected {len(header)} tab-separated fields {header}, found {len(fields)}")
+            raise DataError(path, f"line {line}: expected {len(header)} tab-separated fields {quoted(header)}, "
+                                  f"found {len(fields)}")
     return header, records[1:], lines[1:]
+
+
+def _malformed(text: str, match, pos: int, char: str) -> str:
+    """Where and what: a quote that never closes on its own line is named on the line where it opened."""
+    opened = match.start()
+    line = text.count("\n", 0, opened) + 1
+    if text.startswith('"', opened) and text.find("\n", opened, pos) >= 0:
+        # The quote ran past the end of its line to some later quote: it was never closed where it should be.
+        return (f"line {line}: unterminated quoted field (the quote opened on line {line} runs on to line "
+                f"{line + text.count(chr(10), opened, pos)})")
+    line = text.count("\n", 0, pos) + 1
+    if char == '"' and text.find('"', pos + 1) < 0:
+        return f"line {line}: unterminated quoted field"
+    return (f"line {line}: malformed quoted field (unexpected {char!r} after a field; quotes inside a field must be "
+            'written \\")')
 
 
 def read(path, required=()) -> Table:
     """Read a quoted TSV (or a zip of one), checking that the `required` columns exist."""
-    from compete.common.errors import require_columns
-
     path = Path(path)
-    header, rows, lines = parse(decode(read_bytes(path), path), path)
-    require_columns(header, list(required), path)
+    header, rows, lines = parse(decode(read_bytes(path), path), path, required)
     if len(set(header)) != len(header):
-        raise DataError(path, f"duplicate column names in header {header}")
+        raise DataError(path, f"duplicate column names in header {quoted(header)}")
     columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
     return Table(path, header, columns, lines)
 

@@ -18,7 +18,7 @@ import io
 import pickle
 from pathlib import Path
 
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
 from compete.common.io import atomic
 
 # Packages whose classes (not functions) a pickle may name and instantiate.
@@ -59,7 +59,7 @@ class _Unpickler(pickle.Unpickler):
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if (module, name) in GLOBALS:
             return super().find_class(module, name)
-        where = f"{module}.{name}"
+        where = quoted(f"{module}.{name}")
         if "." not in name and not name.startswith("__"):  # no attribute paths (sklearn.base.os.system)
             if module in NUMPY_TYPE_MODULES:
                 import numpy as np

@@ -21,14 +21,58 @@ def load_npz(path) -> dict:
         return {k: saved[k] for k in saved.files}
 
 
-def save(folder, assembly: Assembly, train: Split, test: Split | None, folds: dict, prefix: str = "") -> None:
-    """`oof.npz` (ids, seed-averaged and per-seed OOF, fold columns) and `test.npz` (ids, predictions)."""
+def save(folder, assembly: Assembly, train: Split, test: Split | None, folds: dict, prefix: str = "",
+         names=None) -> None:
+    """`oof.npz` (ids, seed-averaged and per-seed OOF, fold columns) with `oof.csv` beside it, and `test.npz`
+    (ids, predictions). `names` name the prediction outputs (classes, tags) in the CSV's columns."""
     folder = Path(folder)
-    save_npz(folder / f"{prefix}oof.npz", ids=train.ids, oof=assembly.oof, oof_by_seed=assembly.oof_by_seed,
-             seeds=np.array(assembly.seeds), folds=np.stack([folds[s] for s in assembly.seeds]))
+    save_oof(folder / f"{prefix}oof.npz", train.ids, assembly.oof_by_seed, assembly.seeds, folds, names)
     if assembly.test is not None and test is not None:
         save_npz(folder / f"{prefix}test.npz", ids=test.ids, pred=assembly.test,
                  failed=np.isin(test.ids, assembly.failed_test))
+
+
+def save_oof(path, ids, oof_by_seed, seeds, folds: dict, names=None, **extra) -> None:
+    """An OOF array as `<name>.npz` (ids, `oof` averaged over seeds, `oof_by_seed`, `seeds`, `folds`, and any
+    `extra` arrays) and `<name>.csv` beside it (see `write_oof_csv`).
+
+    Args:
+        path: the .npz file to write.
+        ids: one id per training row.
+        oof_by_seed: (n_seeds, n_rows, ...) predictions, NaN where a row is in no validation fold of that seed.
+        seeds: the seeds of the first axis.
+        folds: seed -> fold column (one fold per row, -1 for rows never validated on).
+        names: one name per prediction output, for the CSV's columns (default p0, p1, ...).
+    """
+    oof_by_seed = np.asarray(oof_by_seed)
+    seeds = [int(s) for s in seeds]
+    columns = np.stack([np.asarray(folds[s]) for s in seeds])
+    save_npz(path, ids=np.asarray([str(i) for i in ids]), oof=np.mean(oof_by_seed, axis=0), oof_by_seed=oof_by_seed,
+             seeds=np.array(seeds), folds=columns, **extra)
+    write_oof_csv(Path(path).with_suffix(".csv"), ids, oof_by_seed, seeds, columns, names)
+
+
+def write_oof_csv(path, ids, oof_by_seed, seeds, folds, names=None) -> None:
+    """`id,fold,seed,<one column per output>`: one row per (seed, id), seed by seed, for stacking outside compete.
+
+    `folds` is (n_seeds, n_rows); a row no fold of its seed validated (a holdout's training rows) has fold -1
+    and empty predictions.
+    """
+    import pandas as pd
+
+    oof_by_seed = np.asarray(oof_by_seed)
+    n_seeds, n_rows = oof_by_seed.shape[:2]
+    flat = oof_by_seed.reshape(n_seeds * n_rows, -1)
+    names = [str(n) for n in names] if names is not None else []
+    if len(names) != flat.shape[1]:
+        names = [f"p{k}" for k in range(flat.shape[1])]
+    taken = {"id", "fold", "seed"}
+    names = [f"p_{n}" if n in taken else n for n in names]  # an output named like a key column keeps both
+    frame = pd.DataFrame({"id": np.tile(np.asarray([str(i) for i in ids]), n_seeds),
+                          "fold": np.asarray(folds, np.int64).reshape(-1),
+                          "seed": np.repeat(np.asarray(seeds, np.int64), n_rows)})
+    frame = pd.concat([frame, pd.DataFrame(flat, columns=names)], axis=1)
+    atomic.write_csv(path, frame)
 
 
 def write_outputs(run, settings: dict, scores: dict, **extra_json) -> None:

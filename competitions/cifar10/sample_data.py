@@ -113,7 +113,7 @@ def generate_batches(out_dir, n_per_batch: int = 60, n_test: int = 60, seed: int
     folder.mkdir(parents=True, exist_ok=True)
 
     def batch(images, labels, name):
-        data = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+        data = images.transpose(0, 3, 1, 2).reshape(len(images), IMAGE_SIZE * IMAGE_SIZE * 3)
         return {b"batch_label": name.encode(), b"labels": [int(k) for k in labels], b"data": data,
                 b"filenames": [f"{name}_{i}.png".encode() for i in range(len(images))]}
 

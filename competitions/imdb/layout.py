@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from compete.common.io import quoted_tsv
-from compete.common.errors import DataError
+from compete.common.errors import DataError, quoted
 
 LABELED = "labeledTrainData.tsv"
 TEST = "testData.tsv"
@@ -48,10 +48,16 @@ def acl_root(root) -> Path | None:
 
 
 def find(root, name: str) -> Path | None:
-    """`name` or `name.zip` in `root`, whichever exists (the plain file first)."""
+    """`name` or `name.zip` in `root`, whichever exists (the plain file first); None when neither does.
+
+    Something else under either name (a folder, a broken link) is a DataError, never taken for absent.
+    """
     for candidate in (Path(root) / name, Path(root) / f"{name}.zip"):
         if candidate.is_file():
             return candidate
+        if candidate.exists() or candidate.is_symlink():
+            raise DataError(candidate, "expected a file, found a folder" if candidate.is_dir() else
+                            "expected a file, found something else (a broken link?)")
     return None
 
 
@@ -74,18 +80,29 @@ def _checked(table: quoted_tsv.Table, labeled: bool) -> Reviews:
         if not review_id.strip():
             raise DataError(path, f"{table.where(row)}: empty id")
         if review_id in seen:
-            raise DataError(path, f"{table.where(row)}: duplicate id {review_id!r} (first on {table.where(seen[review_id])})")
+            raise DataError(path, f"{table.where(row)}: duplicate id {quoted(review_id)} (first on "
+                                  f"{table.where(seen[review_id])})")
         seen[review_id] = row
         if not _visible(texts[row]):
-            raise DataError(path, f"{table.where(row)}: empty review for id {review_id!r}")
+            raise DataError(path, f"{table.where(row)}: empty review for id {quoted(review_id)}")
     labels = None
     if labeled:
         values = table.columns["sentiment"]
         for row, value in enumerate(values):
             if value.strip() not in ("0", "1"):
-                raise DataError(path, f"{table.where(row)}: sentiment {value!r} for id {ids[row]!r} is not 0 or 1")
+                raise DataError(path, f"{table.where(row)}: sentiment {quoted(value)} for id {quoted(ids[row])} is "
+                                      "not 0 or 1")
         labels = np.array([int(v) for v in values], dtype=np.int64)
+        _both_classes(labels, path)
     return Reviews(ids, texts, labels, path)
+
+
+def _both_classes(labels: np.ndarray, path) -> None:
+    """Labeled reviews of one sentiment only are a broken file, whatever is done with them next."""
+    present = np.unique(labels)
+    if len(present) == 1:
+        raise DataError(path, f"the labels are all one class: every one of the {len(labels):,} labeled reviews has "
+                              f"sentiment {int(present[0])}; both sentiments (0 and 1) are needed")
 
 
 def _visible(text: str) -> bool:
@@ -132,9 +149,10 @@ def read_test(root) -> TestSet:
     sample = read_sample(sample_path, FORMAT)
     expected, got = set(sample["id"]), set(reviews.ids)
     if expected != got:
-        raise DataError(sample_path, f"ids differ from {reviews.source.name}: {len(expected - got)} missing from the test file "
-                                     f"(e.g. {sorted(expected - got)[:3]}), {len(got - expected)} not in the sample "
-                                     f"(e.g. {sorted(got - expected)[:3]})")
+        differences = [f"{len(ids)} {where} (e.g. {quoted(sorted(ids)[:3])})"
+                       for ids, where in ((expected - got, "missing from the test file"),
+                                          (got - expected, "not in the sample")) if ids]
+        raise DataError(sample_path, f"ids differ from {reviews.source.name}: " + ", ".join(differences))
     return TestSet(reviews, sample)
 
 
@@ -152,7 +170,7 @@ def _read_acl(folder: Path, kinds) -> Reviews:
             path = directory / name
             if not ACL_FILE.match(name):
                 raise DataError(path, "file name is not <n>_<rating>.txt")
-            text = quoted_tsv.decode(path.read_bytes(), path)
+            text = quoted_tsv.decode(quoted_tsv.read_bytes(path), path)
             if not _visible(text):
                 raise DataError(path, "empty review")
             ids.append(f"{kind}/{name[:-4]}")

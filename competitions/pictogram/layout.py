@@ -7,6 +7,10 @@
 
 Folder names are matched whatever their Unicode normalisation on disk (NFC or NFD);
 every name is NFC inside. Submission ids are image file names (NFC), unique.
+
+Everything read lies inside the data folder, links resolved: a label file naming a path
+outside it, or a folder, label file or image that is a link out of it, is refused
+(DataError naming the file and the path).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compete.common.errors import DataError
-from compete.common.io.jsonlabels import IMAGE_EXTENSIONS, KeyPaths, find_child, list_files, nfc, read_folder
+from compete.common.errors import DataError, quoted
+from compete.common.io.jsonlabels import IMAGE_EXTENSIONS, ImageIndex, KeyPaths, find_child, nfc, read_folder
+from compete.common.io.paths import contained
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Split:
     boxes: list | None = None
     label_files: list[Path | None] | None = None
     unmatched: list[tuple[Path, str]] = field(default_factory=list)
+    unlabelled: list[Path] = field(default_factory=list)  # training images no label file claims (left out)
 
     def labelled(self) -> list[int]:
         return [] if self.labels is None else [i for i, label in enumerate(self.labels) if label is not None]
@@ -54,6 +60,7 @@ def _folder(root: Path, *names: str, required: bool = True, what: str = "folder"
             if required:
                 raise DataError(path / name, f"{what} not found")
             return None
+        contained(root, found, what=what)
         path = found
     return path
 
@@ -62,9 +69,13 @@ def _ids(paths, where) -> list[str]:
     ids = [nfc(p.name) for p in paths]
     seen: dict[str, Path] = {}
     for name, path in zip(ids, paths):
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are no UTF-8: a submission row could not name it
+            raise DataError(path.parent, f"the file name {quoted(name)} is not valid UTF-8; rename the file") from None
         if name in seen:
-            raise DataError(where, f"two images share the file name {name!r} ({seen[name]} and {path}); "
-                                   "submission rows are keyed by file name")
+            raise DataError(where, f"two images share the file name {quoted(name)} ({quoted(str(seen[name]))} and "
+                                   f"{quoted(str(path))}); submission rows are keyed by file name")
         seen[name] = path
     return ids
 
@@ -76,13 +87,16 @@ def read_train(root, layout: Layout = Layout()) -> Split:
         raise DataError(root, "data folder not found")
     labels_root = _folder(root, layout.train_dir, layout.labels_dir, what="training label folder")
     images_root = _folder(root, layout.train_dir, layout.images_dir, what="training image folder")
-    records, unmatched = read_folder(labels_root, images_root, layout.keys, layout.domains)
+    index = ImageIndex(images_root, IMAGE_EXTENSIONS, data_root=root)
+    records, unmatched = read_folder(labels_root, images_root, layout.keys, layout.domains, root=root, index=index)
     if not records:
         raise DataError(labels_root, "no label file matched to an image"
                         + (f" ({len(unmatched)} unmatched, e.g. {unmatched[0][0]}: {unmatched[0][1]})" if unmatched else ""))
     paths = [r.image for r in records]
+    claimed = set(paths)
     return Split(_ids(paths, images_root), paths, [r.label for r in records], [r.domain for r in records],
-                 [r.box for r in records], [r.label_file for r in records], unmatched)
+                 [r.box for r in records], [r.label_file for r in records], unmatched,
+                 [p for p in index.paths if p not in claimed])
 
 
 def read_eval(root, layout: Layout = Layout(), known_classes=None) -> Split | None:
@@ -94,20 +108,23 @@ def read_eval(root, layout: Layout = Layout(), known_classes=None) -> Split | No
     images_root = _folder(root, layout.eval_dir, layout.images_dir, required=False)
     if images_root is None:
         return None
-    paths = list_files(images_root, IMAGE_EXTENSIONS)
+    index = ImageIndex(images_root, IMAGE_EXTENSIONS, data_root=root)
+    paths = [index.checked(p, p) for p in index.paths]
     if not paths:
         raise DataError(images_root, f"evaluation image folder has no {'/'.join(IMAGE_EXTENSIONS)} files")
     split = Split(_ids(paths, images_root), paths)
     labels_root = _folder(root, layout.eval_dir, layout.labels_dir, required=False)
     if labels_root is None:
         return split
-    records, split.unmatched = read_folder(labels_root, images_root, layout.keys, layout.domains)
+    records, split.unmatched = read_folder(labels_root, images_root, layout.keys, layout.domains, root=root,
+                                           index=index)
     by_image = {r.image: r for r in records}
     known = None if known_classes is None else set(known_classes)
     for record in records:
         if known is not None and record.label not in known:
-            raise DataError(record.label_file, f"class {record.label!r} is in the evaluation labels but never in "
-                                               f"training; known classes: {', '.join(sorted(known))}")
+            raise DataError(record.label_file, f"class {quoted(record.label)} is in the evaluation labels but never "
+                                               f"in training; known classes ({len(known)}): "
+                                               f"{quoted(sorted(known), 160)}")
     found = [by_image.get(p) for p in paths]
     split.labels = [r.label if r else None for r in found]
     split.domains = [r.domain if r else None for r in found]

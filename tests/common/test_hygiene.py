@@ -91,13 +91,37 @@ def test_multi_index_equals_all_pairs(radius):
     assert np.array_equal(fast[order_f], slow[order_s]) and np.array_equal(fast_d[order_f], slow_d[order_s])
 
 
-def test_undecodable_image_names_the_file(tmp_path, sample):
+def test_unreadable_images_are_listed_with_their_problem_and_in_no_group(tmp_path, sample):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG not really")
-    train, _ = _paths(sample)
-    with pytest.raises(DataError) as error:
-        inspect(train[:3] + [bad])
-    assert error.value.path == str(bad)
+    missing = tmp_path / "gone.png"
+    train, test = _paths(sample)
+    findings = inspect(train[:3] + [bad], test[:2] + [missing, test[0]])
+    assert [(findings.paths[i], why) for i, why in findings.unreadable] == [
+        (str(bad), "image file is truncated (no end-of-image marker)"), (str(missing), "image file is missing")]
+    assert findings.unreadable_in(0) == [(3, "image file is truncated (no end-of-image marker)")]
+    assert findings.unreadable_in(1) == [(2, "image file is missing")]
+    members = {i for g in findings.duplicates.exact + findings.duplicates.near for i in g}
+    assert members == {4, 7}  # the one real duplicate (test[0] twice); no unreadable row in any group
+    assert not set(findings.photos) & {3, 6}
+    report = findings.summary()
+    assert [u["file"] for u in report["unreadable"]] == [str(bad), str(missing)]
+    assert [u["split"] for u in report["unreadable"]] == ["train", "test"]
+    findings.picture(tmp_path / "sheet.png")
+
+
+def test_hashing_sees_transparent_images_composited_like_every_reader(tmp_path):
+    # A black square on white, and the same square on a transparent background whose hidden colour is red:
+    # composited on white, the two are the same picture, so hygiene calls them exact duplicates.
+    rgb = np.full((40, 40, 3), 255, np.uint8)
+    rgb[10:30, 10:30] = 0
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 2] = 255  # BGRA: red where transparent
+    rgba[10:30, 10:30] = (0, 0, 0, 255)
+    cv2.imwrite(str(tmp_path / "plain.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / "alpha.png"), rgba)
+    findings = inspect([tmp_path / "plain.png", tmp_path / "alpha.png"])
+    assert findings.duplicates.exact == [[0, 1]] and not findings.unreadable
 
 
 def test_group_ids_join_exact_and_near_groups_across_sets():

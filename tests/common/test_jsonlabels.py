@@ -106,3 +106,154 @@ def test_nfd_names_on_disk_are_normalised(tmp_path, form):
     assert not unmatched and len(records) == 1
     assert records[0].label == LABEL and records[0].label == nfc(records[0].label)
     assert unicodedata.is_normalized("NFC", records[0].label)
+
+
+# --- paths named by label files stay inside the data folder -------------------------------------
+
+
+def _download(tmp_path):
+    """tmp_path/data with lab/a.json (naming "sub/a.png") and img/sub/a.png; a real image outside at tmp_path."""
+    root = tmp_path / "data"
+    write(root / "img" / "sub" / "a.png", "x")
+    write(tmp_path / "outside.png", "x")
+    return root
+
+
+@pytest.mark.parametrize("named", ["/etc/passwd", "../../outside.png", "sub/../../../outside.png", "/etc"])
+def test_a_named_path_leading_outside_the_data_folder_is_refused(tmp_path, named):
+    root = _download(tmp_path)
+    f = write(root / "lab" / "a.json", label_json(named))
+    with pytest.raises(DataError, match="leads outside the data folder") as error:
+        read_folder(root / "lab", root / "img", root=root)
+    assert error.value.path == str(f) and repr(named) in str(error.value)
+
+
+def test_an_image_linking_outside_the_data_folder_is_refused_however_it_is_matched(tmp_path):
+    root = _download(tmp_path)
+    (root / "img" / "sub" / "a.png").unlink()
+    (root / "img" / "sub" / "a.png").symlink_to(tmp_path / "outside.png")
+    for named in ("sub/a.png", "/stale/a.png", "/stale/other.png"):  # by path, by name, by the label's stem
+        f = write(root / "lab" / "a.json", label_json(named))
+        with pytest.raises(DataError, match=r"\(a link to .*outside.png'\) leads outside") as error:
+            read_folder(root / "lab", root / "img", root=root)
+        assert error.value.path == str(f)
+
+
+def test_a_label_file_linking_outside_is_refused(tmp_path):
+    root = _download(tmp_path)
+    write(tmp_path / "elsewhere.json", label_json("sub/a.png"))
+    (root / "lab").mkdir()
+    (root / "lab" / "a.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(DataError, match="label file .* leads outside"):
+        read_folder(root / "lab", root / "img", root=root)
+
+
+def test_relative_paths_are_taken_inside_the_download_never_from_the_current_folder(tmp_path, monkeypatch):
+    root = _download(tmp_path)
+    write(root / "img" / "sub" / "b.png", "x")
+    write(tmp_path / "cwd" / "sub" / "b.png", "decoy")
+    monkeypatch.chdir(tmp_path / "cwd")
+    write(root / "lab" / "a.json", label_json("../../img/sub/a.png"))  # relative to the label file: inside
+    write(root / "lab" / "b.json", label_json("sub/b.png"))             # relative to the image folder
+    records, unmatched = read_folder(root / "lab", root / "img", root=root)
+    assert not unmatched
+    assert {r.label_file.name: r.image for r in records} == {"a.json": root / "img" / "sub" / "a.png",
+                                                            "b.json": root / "img" / "sub" / "b.png"}
+
+
+def test_a_named_file_inside_the_download_that_is_not_an_image_is_refused(tmp_path):
+    root = _download(tmp_path)
+    write(root / "other" / "secret.png", "x")  # inside the download, but not one of the images
+    f = write(root / "lab" / "a.json", label_json("../other/secret.png"))
+    with pytest.raises(DataError, match="which is not one of the") as error:
+        read_folder(root / "lab", root / "img", root=root)
+    assert error.value.path == str(f)
+
+
+def test_a_stale_path_that_exists_nowhere_falls_back_to_the_name(tmp_path):
+    root = _download(tmp_path)
+    write(root / "lab" / "x.json", label_json("../../../no/such/dir/a.png"))
+    records, unmatched = read_folder(root / "lab", root / "img", root=root)
+    assert [r.image.name for r in records] == ["a.png"] and not unmatched
+
+
+def test_inside_helper_resolves_against_the_root_and_refuses_escapes(tmp_path):
+    from compete.common.io.paths import inside, within
+
+    root = tmp_path / "data"
+    (root / "a").mkdir(parents=True)
+    assert inside(root, "a/../a/x.png", "f.json") == root / "a" / "x.png"
+    assert inside(root, "x.png", "f.json", base=root / "a") == root / "a" / "x.png"
+    for bad in ("/etc/passwd", "../x", "a/../../x", "x\x00y", ""):
+        with pytest.raises(DataError) as error:
+            inside(root, bad, "f.json")
+        assert error.value.path == "f.json"
+    (root / "link").symlink_to(tmp_path)
+    assert not within(root, root / "link" / "x") and within(root, root / "a" / "x")
+    with pytest.raises(DataError, match="a link to"):
+        inside(root, "link", "f.json")
+    long = "x" * 100_000
+    with pytest.raises(DataError) as error:
+        inside(root, "/" + long, "f.json")
+    assert len(str(error.value)) < 300
+
+
+@pytest.mark.parametrize("key, value", [("label", "가" * 1_000_000), ("domain", "D" * 1_000_000),
+                                        ("box", "[" + "1," * 500_000 + "1]"), ("label", ["x"] * 200_000),
+                                        ("label", {"k": "v" * 1_000_000})])
+def test_huge_values_give_short_messages(tmp_path, key, value):
+    label = label_json()
+    if key == "label":
+        label["category"]["ctg_nm_level3"] = value
+    elif key == "domain":
+        label["abstract_image"]["abs_domain"] = value
+    else:
+        label["abstract_image"]["abs_bbox"] = value
+    f = write(tmp_path / "a.json", label)
+    with pytest.raises(DataError) as error:
+        read_label(f, domains=("SKETCH",))
+    assert error.value.path == str(f) and len(error.value.problem) < 200, error.value.problem
+
+
+@pytest.mark.parametrize("box, message", [("[NaN, 1, 2, 3]", "not finite"), ("[1, 2, Infinity, 3]", "not finite"),
+                                          ([1, 2, 10 ** 400, 3], "too large"), ("[1, 2, 3]", "not of the form"),
+                                          ("[" * 100_000, "not of the form")])
+def test_boxes_with_numbers_that_are_not_finite_are_refused(tmp_path, box, message):
+    f = write(tmp_path / "a.json", label_json(box=box))
+    with pytest.raises(DataError, match=message):
+        read_label(f, domains=("SKETCH",))
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, '{"a": ' + "9" * 5000 + "}", "\x00\x01"])
+def test_hostile_json_is_a_data_error(tmp_path, content):
+    f = write(tmp_path / "a.json", content)
+    with pytest.raises(DataError, match="malformed JSON") as error:
+        read_label(f)
+    assert error.value.path == str(f)
+
+
+def test_a_lone_surrogate_is_not_a_class_name(tmp_path):
+    f = write(tmp_path / "a.json", json.dumps(label_json(label="\ud800")))
+    with pytest.raises(DataError, match="not valid Unicode"):
+        read_label(f, domains=("SKETCH",))
+
+
+def test_an_oversized_label_file_is_refused_before_it_is_read(tmp_path):
+    f = write(tmp_path / "a.json", json.dumps(label_json()))
+    with pytest.raises(DataError, match="a label file may have") as error:
+        jsonlabels.load_json(f, max_bytes=100)
+    assert error.value.path == str(f)
+
+
+def test_a_pipe_posing_as_an_image_or_a_label_file_is_refused_rather_than_read(tmp_path):
+    import os
+
+    root = _download(tmp_path)
+    os.mkfifo(root / "img" / "sub" / "b.png")
+    write(root / "lab" / "b.json", label_json("sub/b.png"))
+    with pytest.raises(DataError, match="is not a regular file"):
+        read_folder(root / "lab", root / "img", root=root)
+    (root / "lab" / "b.json").unlink()
+    os.mkfifo(root / "lab" / "c.json")
+    with pytest.raises(DataError, match="label file .* is not a regular file"):
+        read_folder(root / "lab", root / "img", root=root)

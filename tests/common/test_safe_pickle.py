@@ -48,7 +48,7 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
 ])
 def test_globals_off_the_allow_list_are_refused(module, name):
     data = b"\x80\x04c" + f"{module}\n{name}\n".encode() + b")R."  # GLOBAL module name; call with ()
-    with pytest.raises(safe_pickle.UnsafePickle, match=f"asks for {module}.{name},"):
+    with pytest.raises(safe_pickle.UnsafePickle, match=f"asks for '{module}.{name}',"):
         safe_pickle.loads(data, "evil.pkl")
 
 
@@ -69,3 +69,10 @@ def test_arrays_sparse_matrices_and_scalars_round_trip():
         back = safe_pickle.loads(pickle.dumps(value, protocol=protocol))
         assert np.array_equal(back["a"], value["a"]) and (back["b"] != value["b"]).nnz == 0
         assert back["c"] == 1.5 and back["d"] == 3 and back["e"] == {1, 2} and back["f"] == slice(1, 3)
+
+
+def test_a_huge_global_name_is_cut_in_the_message():
+    data = b"\x80\x04c" + b"m" * 1_000_000 + b"\nx\n)R."
+    with pytest.raises(safe_pickle.UnsafePickle) as caught:
+        safe_pickle.loads(data, "evil.pkl")
+    assert len(str(caught.value)) < 300

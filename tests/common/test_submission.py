@@ -72,3 +72,28 @@ def test_sample_submission_is_checked(tmp_path):
         submission.read_sample(path, FMT)
     with pytest.raises(DataError, match="not found"):
         submission.read_sample(tmp_path / "absent.csv", FMT)
+
+
+def test_messages_never_echo_a_huge_value(tmp_path, sample):
+    huge = "x" * 100_000
+    path = tmp_path / "sample.csv"
+    path.write_text(f"image_name,{huge}\ntest_0,clear\n")
+    with pytest.raises(DataError, match="header is") as error:
+        submission.read_sample(path, FMT)
+    assert len(str(error.value)) < 300
+    path.write_text(f"image_name,tags\n{huge},clear\n{huge},clear\n")
+    with pytest.raises(DataError, match="duplicate ids") as error:
+        submission.read_sample(path, FMT)
+    assert len(str(error.value)) < 300
+    found = submission.problems(_frame(["test_0", "test_1", huge], ["clear", huge, "road"]), sample, FMT)
+    assert len(found) == 3 and all(len(problem) < 200 for problem in found)
+
+
+def test_check_file_reports_unreadable_files_as_problems(tmp_path, sample):
+    path = tmp_path / "sub.csv"
+    path.write_text("image_name,tags\ntest_0,clear\ntest_1,\nfile_0,road\n")
+    assert submission.check_file(path, sample, FMT) == ["1 row(s) with missing values, e.g. rows [3] of the file"]
+    path.write_bytes(b"image_name,tags\ntest_0,cl\xe9ar\n")
+    assert submission.check_file(path, sample, FMT) == ["line 2, column 10: not valid UTF-8 (byte 0xe9); re-save the "
+                                                        "file as UTF-8"]
+    assert submission.check_file(tmp_path / "absent.csv", sample, FMT) == ["submission file not found"]

@@ -100,19 +100,41 @@ def test_id_without_image(kaggle, copy):
         layout.read_train(root)
 
 
-@pytest.mark.parametrize("image,problem", [
-    (np.zeros((28, 28, 3), np.uint8), "28x28, expected 32x32"),
-    (np.zeros((32, 32, 4), np.uint8), "4 channel"),
-    (np.zeros((32, 32), np.uint8), "1 channel"),
+@pytest.mark.parametrize("image,oddity", [
+    (np.zeros((28, 28, 3), np.uint8), "28x28, resized to 32x32"),
+    (np.zeros((64, 64, 3), np.uint8), "64x64, resized to 32x32"),
+    (np.zeros((32, 32), np.uint8), "grey, read as RGB"),
+    (np.zeros((16, 20, 2), np.uint8), "20x16, resized to 32x32, grey, read as RGB"),
+    (np.zeros((32, 32, 4), np.uint8), None),  # transparency is composited, not odd
 ])
-def test_wrong_size_or_channels(kaggle, copy, image, problem):
+def test_other_sizes_and_grey_images_are_read_and_listed(kaggle, copy, image, oddity):
+    """Train or test, an image of another size is resized when read (and grey turned to RGB): listed, not refused."""
     root = copy(kaggle)
-    cv2.imwrite(str(root / "train" / "12.png"), image)
-    with pytest.raises(DataError, match=rf"train/12\.png: image .*{problem}"):
-        layout.read_train(root)
-    cv2.imwrite(str(root / "test" / "3.png"), image)
-    with pytest.raises(DataError, match=rf"test/3\.png: image .*{problem}"):
-        layout.read_test(root)
+    if image.ndim == 3 and image.shape[2] == 2:  # grey + alpha: cv2 writes no such PNG, so write it by hand
+        assert cv2.imwrite(str(root / "train" / "12.png"), np.zeros((16, 20), np.uint8))
+        path = root / "train" / "12.png"
+        data = bytearray(path.read_bytes())
+        data[25] = 4  # colour type grey + alpha: the header alone decides what `layout` reports
+        path.write_bytes(bytes(data))
+        shutil.copy(path, root / "test" / "3.png")
+    else:
+        assert cv2.imwrite(str(root / "train" / "12.png"), image)
+        assert cv2.imwrite(str(root / "test" / "3.png"), image)
+    train, test = layout.read_train(root), layout.read_test(root)
+    assert len(train.ids) == 40 and len(test.ids) == 25
+    assert train.odd == ({} if oddity is None else {12: oddity})
+    assert test.odd == ({} if oddity is None else {3: oddity})
+    assert train.head(11).odd == {} and train.head(12).odd == train.odd
+
+
+def test_a_size_the_decoder_refuses_is_not_called_resizable(kaggle, copy):
+    """A header declaring 100000x100000 pixels is left for the decoder to refuse (over the pixel limit)."""
+    root = copy(kaggle)
+    path = root / "test" / "5.png"
+    data = bytearray(path.read_bytes())
+    data[16:24] = (100_000).to_bytes(4, "big") * 2
+    path.write_bytes(bytes(data))
+    assert layout.read_test(root).odd == {}
 
 
 def test_corrupt_png_header_train_raises_test_is_kept(kaggle, copy):
@@ -130,9 +152,21 @@ def test_test_folder_must_match_the_sample(kaggle, copy):
     with pytest.raises(DataError, match=r"1 test image\(s\) are not in sampleSubmission\.csv, e\.g\. \['99\.png'\]"):
         layout.read_test(root)
     (root / "test" / "99.png").unlink()
-    (root / "test" / "20.png").unlink()
-    with pytest.raises(DataError, match=r"sampleSubmission\.csv: 1 id\(s\) have no image"):
+    for i in (20, 21, 22):
+        (root / "test" / f"{i}.png").unlink()
+    with pytest.raises(DataError, match=r"sampleSubmission\.csv: 3 of its 25 id\(s\) have no image .*\['20\.png', "
+                                        r"'21\.png', '22\.png'\]: the sample submission does not match"):
         layout.read_test(root)
+
+
+def test_a_few_missing_test_images_are_kept_for_the_fallback(kaggle, copy):
+    """Up to a tenth of the test images may be missing: their ids stay (the model's reader falls back on them)."""
+    root = copy(kaggle)
+    (root / "test" / "20.png").unlink()
+    (root / "test" / "7.png").unlink()
+    test = layout.read_test(root)
+    assert test.ids.tolist() == list(range(1, 26)) and test.images[19].name == "20.png"
+    assert not test.images[19].exists() and test.odd == {}
 
 
 def test_neither_layout(tmp_path):
@@ -205,3 +239,46 @@ def test_meta_with_other_classes(pybatches, copy):
     _rewrite(root / batches.FOLDER / "batches.meta", lambda o: o[b"label_names"].reverse())
     with pytest.raises(DataError, match=r"batches\.meta: label_names are"):
         layout.read_train(root)
+
+
+@pytest.mark.parametrize("folder,name", [("test", "6.png"), ("train", "9.png")])
+def test_an_image_that_is_a_device_or_a_pipe_is_refused_unread(kaggle, copy, folder, name):
+    """A link to /dev/zero (endless) or a FIFO (blocks on open) would hang the reader: refused from the header scan."""
+    import os
+
+    root = copy(kaggle)
+    path = root / folder / name
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    read = layout.read_test if folder == "test" else layout.read_train
+    with pytest.raises(layout.NotAFile, match=rf"{folder}/{name}: not a regular file"):
+        read(root)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(layout.NotAFile, match=rf"{folder}/{name}: not a regular file"):
+        read(root)
+
+
+def test_a_folder_named_like_a_test_image_is_kept_for_the_fallback(kaggle, copy):
+    root = copy(kaggle)
+    (root / "test" / "6.png").unlink()
+    (root / "test" / "6.png").mkdir()
+    assert len(layout.read_test(root).ids) == 25
+    (root / "train" / "9.png").unlink()
+    (root / "train" / "9.png").mkdir()
+    with pytest.raises(DataError, match=r"train/9\.png: image file cannot be read"):
+        layout.read_train(root)
+
+
+def test_a_huge_value_in_the_sample_submission_is_quoted_short(kaggle, copy):
+    root = copy(kaggle)
+    sample = pd.read_csv(root / "sampleSubmission.csv", dtype=str)
+    sample.loc[2, "id"] = "9" * 100_000
+    sample.to_csv(root / "sampleSubmission.csv", index=False)
+    with pytest.raises(DataError, match=r"line 4: id '9999.*… is not a positive integer$") as error:
+        layout.read_test(root)
+    assert len(str(error.value)) < 300 + len(str(root))
+    sample.rename(columns={"label": "x" * 100_000}).to_csv(root / "sampleSubmission.csv", index=False)
+    with pytest.raises(DataError, match=r"header is \['id', 'xxx.*…, expected \['id', 'label'\]") as error:
+        layout.read_test(root)
+    assert len(str(error.value)) < 300 + len(str(root))

@@ -74,6 +74,12 @@ def test_acl_imdb_folders(tmp_path):
     (['"1_9"\t1\t"good"', '"2_9"\t2\t"good"'], HEADER, r"line 3: sentiment '2'"),
     (['"1_9"\t1\t"good"', '"2_9"\t1\t"a "stray" quote"'], HEADER, r"line 3: malformed quoted field"),
     (['"1_9"\t1\t"good"', '"2_9"\t1\t"never closed'], HEADER, r"line 3: unterminated quoted field"),
+    (['"1_9"\t1\t"good"', '"2_9"\t1\t"never closed', '"3_9"\t0\t"fine"'], HEADER,
+     r"line 3: unterminated quoted field \(the quote opened on line 3 runs on to line 4\)"),
+    (['"1_9"\t1\t"good"', '"2_9"\t1\t"bad"', '"3_9"\t1\t"bad"'], HEADER, r"the labels are all one class"),
+    (['"1_9"\t0\tgood\t1', '"2_9"\t1\tbad\t2'], "id\tsentiment\treview\tid\n", r"duplicate column names in header"),
+    (['"' + "9" * 2_000_000 + '"\t0\t"good"', '"2_9"\t1\t"<br />"'], HEADER, r"line 3: empty review for id '2_9'"),
+    (['"' + "9" * 2_000_000 + '"\t7\t"good"'], HEADER, r"line 2: sentiment '7' for id '9+… is not 0 or 1"),
     (['"1_9"\t1\t"good"', '"2_9"\t1\t"<br /> "'], HEADER, r"line 3: empty review"),
     (['"1_9"\t1\t"good"', '"1_9"\t0\t"bad"'], HEADER, r"line 3: duplicate id '1_9' \(first on line 2\)"),
     (['"1_9"\t1\t"good"\textra'], HEADER, r"line 2: expected 3 tab-separated fields"),
@@ -82,12 +88,33 @@ def test_bad_input_names_file_and_line(tmp_path, rows, header, match):
     root = _write(tmp_path, rows, header=header)
     with pytest.raises(DataError, match=match) as error:
         layout.read_labeled(root)
-    assert layout.LABELED in str(error.value)
+    assert layout.LABELED in str(error.value) and len(str(error.value)) < 300
+
+
+@pytest.mark.parametrize("name", [layout.LABELED, f"{layout.TEST}.zip", layout.SAMPLE_SUBMISSION])
+def test_a_folder_where_a_file_belongs_is_named_not_taken_for_absent(tmp_path, name):
+    root = sample_data.generate(tmp_path / "s", n_labeled=20, n_test=10, n_unlabeled=5)
+    if name.endswith(".zip"):
+        (root / layout.TEST).unlink()
+    else:
+        (root / name).unlink()
+    (root / name).mkdir()
+    with pytest.raises(DataError, match=f"{name}: expected a file, found a folder"):
+        layout.read_labeled(root), layout.has_test(root) and layout.read_test(root)
+
+
+def test_a_zipped_sample_submission_is_read(tmp_path):
+    root = sample_data.generate(tmp_path / "s", n_labeled=20, n_test=10, n_unlabeled=5)
+    with zipfile.ZipFile(root / f"{layout.SAMPLE_SUBMISSION}.zip", "w") as archive:
+        archive.write(root / layout.SAMPLE_SUBMISSION, layout.SAMPLE_SUBMISSION)
+    expected = layout.read_test(root).sample
+    (root / layout.SAMPLE_SUBMISSION).unlink()
+    assert layout.read_test(root).sample.equals(expected)
 
 
 def test_other_encoding_named_with_its_line(tmp_path):
     root = _write(tmp_path, ['"1_9"\t1\t"good"', '"2_9"\t1\t"caf\u00e9 cr\u00e8me"'], encoding="latin-1")
-    with pytest.raises(DataError, match=r"labeledTrainData.tsv: line 3: not valid UTF-8"):
+    with pytest.raises(DataError, match=r"labeledTrainData.tsv: line 3, column 13: not valid UTF-8 \(byte 0xe9\)"):
         layout.read_labeled(root)
 
 
@@ -118,3 +145,17 @@ def test_real_files_parse_as_pandas_with_escapechar():
     assert ours.ids == frame["id"].tolist() and ours.texts == frame["review"].tolist()
     assert np.array_equal(ours.labels, frame["sentiment"].astype(int).to_numpy())
     assert not ours.ids[0].startswith('"')
+
+
+def test_a_device_in_place_of_a_review_file_is_refused_not_read(tmp_path):
+    import os
+
+    for kind, name in (("pos", "0_9.txt"), ("neg", "0_2.txt")):
+        (tmp_path / "aclImdb" / "train" / kind).mkdir(parents=True)
+        (tmp_path / "aclImdb" / "train" / kind / name).write_text("fine", encoding="utf-8")
+    os.symlink("/dev/zero", tmp_path / "aclImdb" / "train" / "pos" / "1_8.txt")  # endless if read
+    with pytest.raises(DataError, match="1_8.txt: expected a regular file, found something else"):
+        layout.read_labeled(tmp_path)
+    os.unlink(tmp_path / "aclImdb" / "train" / "pos" / "1_8.txt")
+    os.symlink("/dev/zero", tmp_path / layout.LABELED)
+    assert layout.read_labeled(tmp_path).ids == ["pos/0_9", "neg/0_2"]  # the aclImdb folders come first

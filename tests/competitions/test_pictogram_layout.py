@@ -103,3 +103,12 @@ def test_submission_format_columns_are_settings():
     assert list(expected(["a.png"], fmt).columns) == ["파일명", "클래스"]
     with pytest.raises(ValueError):
         submission_format(CLASSES, "x", "x")
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_naming_its_folder(copy):
+    folder = copy / "2.Validation" / "원천데이터"
+    victim = sorted(folder.glob("*.png"))[0]
+    os.rename(victim, os.path.join(os.fsencode(folder), b"\xff\xfe.png"))
+    with pytest.raises(DataError, match="is not valid UTF-8") as error:
+        layout.read_eval(copy)
+    assert error.value.path == str(folder)

@@ -327,30 +327,127 @@ def test_corrupt_training_png_fails_before_training(kaggle, tmp_path, capsys):
 @pytest.mark.parametrize("damage,expected", [
     ("label", ["trainLabels.csv", "unknown class 'spaceship'"]),
     ("missing", ["have no image", "5.png"]),
-    ("size", ["train/8.png", "image is 16x16, expected 32x32"]),
 ])
 def test_bad_kaggle_input_exits_nonzero(kaggle, tmp_path, capsys, damage, expected):
-    import cv2
-
     data = shutil.copytree(kaggle, tmp_path / "data")
     if damage == "label":
         frame = pd.read_csv(data / "trainLabels.csv")
         frame.loc[3, "label"] = "spaceship"
         frame.to_csv(data / "trainLabels.csv", index=False)
-    elif damage == "missing":
-        (data / "train" / "5.png").unlink()
     else:
-        cv2.imwrite(str(data / "train" / "8.png"), np.zeros((16, 16, 3), np.uint8))
+        (data / "train" / "5.png").unlink()
     assert _compete(tmp_path) == 2
     _assert_failed_cleanly(tmp_path, capsys, *expected)
 
 
-def test_truncated_pickle_exits_nonzero(tmp_path, capsys):
+def _warnings(log) -> list[str]:
+    import logging
+
+    return [r.getMessage() for r in log.records if r.levelno == logging.WARNING]
+
+
+@pytest.fixture
+def odd_download(kaggle, tmp_path):
+    """The sample with a 64x64 test image (5), a missing test image (7) and a 16x16 training image (8)."""
+    import cv2
+
+    data = shutil.copytree(kaggle, tmp_path / "data")
+    big = cv2.resize(cv2.imread(str(data / "test" / "5.png")), (64, 64))
+    assert cv2.imwrite(str(data / "test" / "5.png"), big)
+    (data / "test" / "7.png").unlink()
+    assert cv2.imwrite(str(data / "train" / "8.png"), np.zeros((16, 16, 3), np.uint8))
+    return data
+
+
+def test_odd_sized_and_missing_images_never_sink_a_submission(odd_download, tmp_path, log):
+    """Resized (one warning line each set), the missing one predicted with the prior; all listed in scores.json."""
+    assert _compete(tmp_path, "--tta", "1") == 0
+    warnings = _warnings(log)
+    assert len(warnings) == 3, warnings
+    assert warnings[0].startswith("1 training image(s) are not 32x32 RGB and are read converted: "
+                                  "8.png (16x16, resized to 32x32)")
+    assert warnings[1].startswith("1 test image(s) are not 32x32 RGB and are read converted: "
+                                  "5.png (64x64, resized to 32x32)")
+    assert "1 test image(s) could not be read and were given the training prior: ['7.png']" in warnings[2]
+    scores = json.loads((_run(tmp_path) / "scores.json").read_text())
+    assert scores["odd_test_images"] == {"5.png": "64x64, resized to 32x32"}
+    assert scores["odd_training_images"] == {"8.png": "16x16, resized to 32x32"}
+    assert scores["unreadable_test_images"] == [7]
+    test = load_npz(_run(tmp_path) / "test.npz")
+    assert test["failed"].tolist() == [i == 6 for i in range(20)]
+    np.testing.assert_allclose(test["pred"][6], np.full(10, 0.1), atol=1e-6)
+    frame = pd.read_csv(tmp_path / "subs" / "cifar10" / "tiny.csv", dtype=str)
+    assert frame["id"].tolist() == [str(i) for i in range(1, 21)] and set(frame["label"]) <= set(CLASSES)
+    log_txt = (_run(tmp_path) / "log.txt").read_text()
+    assert "5.png (64x64, resized to 32x32)" in log_txt and "['7.png']" in log_txt
+
+
+def test_check_lists_odd_sized_and_missing_images(odd_download, tmp_path, log):
+    assert _compete(tmp_path, action="check") == 0
+    warnings = _warnings(log)
+    assert len(warnings) == 3, warnings
+    assert "8.png (16x16, resized to 32x32)" in warnings[0] and "5.png (64x64, resized to 32x32)" in warnings[1]
+    assert warnings[2].startswith("test image ") and "7.png: image file is missing" in warnings[2]
+    assert "ok: 60 training and 20 test images, 1 test image(s) unreadable" in log.text
+
+
+def test_check_counts_transparent_images(kaggle, tmp_path, log):
+    import cv2
+
+    data = shutil.copytree(kaggle, tmp_path / "data")
+    for path in (data / "train" / "3.png", data / "test" / "4.png"):
+        image = cv2.imread(str(path))
+        alpha = np.full(image.shape[:2], 128, np.uint8)
+        assert cv2.imwrite(str(path), np.dstack([image, alpha]))
+    assert _compete(tmp_path, action="check") == 0
+    assert "2 image(s) carry transparency (composited on white): train/3.png, test/4.png" in log.messages
+    assert _warnings(log) == []
+    log.clear()
+    assert _compete(tmp_path, "--transparent-background", "black", action="check") == 0
+    assert "2 image(s) carry transparency (composited on black)" in log.text
+
+
+class _System:
+    """A pickle whose reduce calls os.system: plain pickle.load would run the command."""
+
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (self.command,)
+
+
+@pytest.mark.parametrize("target", [batches.META, "data_batch_3", "test_batch"])
+def test_a_hostile_batch_file_runs_nothing_and_fails_in_one_line(tmp_path, capsys, target):
+    import pickle
+
     data = sample_data.generate_batches(tmp_path / "data", n_per_batch=4, n_test=4)
-    path = data / batches.FOLDER / "data_batch_2"
-    path.write_bytes(path.read_bytes()[:300])
-    assert _compete(tmp_path) == 2
-    _assert_failed_cleanly(tmp_path, capsys, "data_batch_2", "truncated")
+    marker = tmp_path / "ran"
+    path = data / batches.FOLDER / target
+    path.write_bytes(pickle.dumps({b"label_names": _System(f"touch {marker}"), b"data": _System(f"touch {marker}")},
+                                  protocol=2))
+    assert _compete(tmp_path, action="check") == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"compete: error: {path}: refusing to unpickle"), lines
+    assert "posix.system" in lines[0] and len(lines[0]) < 500
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("column,size,expected", [
+    ("label", 1_000_000, ""),  # refused by the CSV reader or by the label check: either way in a short line
+    ("label", 100_000, "trainLabels.csv: id 4 (line 5): unknown class 'xxxx"),
+    ("id", 100_000, "trainLabels.csv: line 5: id '7777"),
+])
+def test_a_huge_bad_value_gives_a_short_message(kaggle, tmp_path, capsys, column, size, expected):
+    data = shutil.copytree(kaggle, tmp_path / "data")
+    frame = pd.read_csv(data / "trainLabels.csv", dtype=str)
+    frame.loc[3, column] = ("x" if column == "label" else "7") * size
+    frame.to_csv(data / "trainLabels.csv", index=False)
+    assert _compete(tmp_path, action="check") == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and expected in lines[0] and len(lines[0]) - len(str(data)) < 300, lines
 
 
 def _real_or_skip():

@@ -195,3 +195,15 @@ def test_verbose_adds_the_resolved_settings_and_quiet_hides_progress(planet_samp
     assert main([*check, "-q"]) == 0
     out = capsys.readouterr().out
     assert "decoding every image" not in out and out.strip().startswith("ok: 120 training and 30 test images")
+
+
+def test_check_counts_images_with_transparency(planet_sample, tmp_path, capsys):
+    import cv2
+    import numpy as np
+
+    download = shutil.copytree(planet_sample, tmp_path / "data")
+    icon = np.zeros((64, 64, 4), np.uint8)  # transparent all over: decodes to white, not black
+    ok, png = cv2.imencode(".png", icon)
+    (download / "test-jpg" / "test_0.jpg").write_bytes(png.tobytes())
+    assert main(["planet", "check", "--data", str(download), "--backbone", "tiny_cnn", "--weights", "none"]) == 0
+    assert "; 1 carry transparency (composited on white)" in capsys.readouterr().out

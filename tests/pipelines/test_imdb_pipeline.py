@@ -300,6 +300,7 @@ def _refused(capsys, tmp_path, argv) -> str:
     (["--tfidf-c", "0"], "--tfidf-c '0': not allowed; allowed: a number > 0"),
     (["--rnn-learning-rate", "-0.1"], "--rnn-learning-rate '-0.1': not allowed; allowed: a number > 0 and ≤ 10"),
     (["--vocab-size", "2"], "--vocab-size '2': not allowed; allowed: an integer ≥ 3"),
+    (["--max-unpacked-mb", "0"], "--max-unpacked-mb '0': not allowed; allowed: an integer ≥ 1"),
     (["--limit-train", "5", "--n-splits", "3"], "--limit-train '5': too few reviews for 3 stratified folds of two "
                                                 "classes; allowed: 0 (all) or at least 6"),
 ])
@@ -424,3 +425,66 @@ def test_check_reports_counts_and_rejects_overlap(sample, tmp_path, capsys):
     (data / "labeledTrainData.tsv").write_text("\n".join(labeled) + "\n")
     assert main(["imdb", "check", "--data", str(data)]) == 2
     assert "also in the labeled file" in capsys.readouterr().err
+
+
+def _bomb(path, n_bytes):
+    """A zip of `n_bytes` of one byte: a thousandfold smaller than what it expands to."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(path.stem, "w") as member:
+        for start in range(0, n_bytes, 1 << 20):
+            member.write(b"a" * min(1 << 20, n_bytes - start))
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded(sample, tmp_path, capsys, monkeypatch):
+    """A 5 KB zip declaring 5 MB, under --max-unpacked-mb 1: one line naming the zip, the limit and the flag;
+    not a byte is expanded. With a higher limit the same file is read (and fails on its content)."""
+    import zipfile
+
+    from compete.common.io import policy
+
+    monkeypatch.setattr(policy, "current", policy.current)  # the command sets it process-wide
+    data = tmp_path / "bomb"
+    data.mkdir()
+    zipped = _bomb(data / "labeledTrainData.tsv.zip", 5 << 20)
+    assert zipped.stat().st_size < 20_000
+    expanded = []
+    original = zipfile.ZipExtFile.read
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", lambda self, n=-1: expanded.append(n) or original(self, n))
+    err = _refused(capsys, tmp_path, ["imdb", "cv", "--data", str(data), *_dirs(tmp_path), *FAST,
+                                      "--max-unpacked-mb", "1"])
+    assert err == (f"compete: error: {zipped}: 'labeledTrainData.tsv' declares 5 MB unpacked, over the 1 MB limit "
+                   "on unpacked data: refused before unpacking (raise the limit with --max-unpacked-mb if the file "
+                   "is genuine)")
+    assert expanded == []
+    assert main(["imdb", "check", "--data", str(data), "--max-unpacked-mb", "8"]) == 2
+    assert "missing column(s) ['id', 'sentiment', 'review']" in capsys.readouterr().err and expanded
+
+
+def test_the_unpacking_limit_is_a_data_setting_that_retrains_nothing():
+    from compete.pipelines.imdb import ImdbConfig
+
+    field = ImdbConfig.model_fields["max_unpacked_mb"]
+    assert field.default == 1024 and field.json_schema_extra["group"] == "data"
+    assert "max_unpacked_mb" in ImdbConfig.NOT_UNIT_SETTINGS
+    assert "max_unpacked_mb" not in ImdbConfig(data="d").unit_settings()
+
+
+@pytest.mark.parametrize("action", ["check", "cv"])
+def test_labels_all_one_class_are_named_before_any_folder(download, tmp_path, capsys, action):
+    path = download / "labeledTrainData.tsv"
+    path.write_bytes(path.read_bytes().replace(b"\t0\t", b"\t1\t"))
+    err = _refused(capsys, tmp_path, ["imdb", action, "--data", str(download), *_dirs(tmp_path), *FAST][
+        : None if action == "cv" else 4])
+    assert err == (f"compete: error: {path}: the labels are all one class: every one of the 240 labeled reviews has "
+                   "sentiment 1; both sentiments (0 and 1) are needed")
+
+
+def test_the_first_reviews_all_of_one_class_are_named_as_such(download, tmp_path, capsys):
+    header, rows = _rows(download / "labeledTrainData.tsv")
+    rows.sort(key=lambda row: row.split("\t")[1])  # every negative review first
+    _write_rows(download / "labeledTrainData.tsv", header, rows)
+    err = _refused(capsys, tmp_path, ["imdb", "cv", "--data", str(download), *_dirs(tmp_path), *FAST,
+                                      "--limit-train", "20"])
+    assert "the labels are all one class: the first 20 labeled reviews all have sentiment 0" in err

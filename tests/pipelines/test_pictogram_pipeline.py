@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -384,3 +385,197 @@ def test_sample_action(tmp_path):
 def test_demo_runs(tmp_path):
     assert main(["pictogram", "demo", "--runs-dir", str(tmp_path / "runs"), "--submissions-dir", str(tmp_path / "subs"),
                  "--epochs", "2", "--n-splits", "2"]) == 0
+
+
+# --- hostile and broken downloads ---------------------------------------------------------------
+
+_OPENED: list[str] = []
+_WATCHING = [False]
+
+
+def _audit(event, args):
+    if _WATCHING[0] and event == "open" and isinstance(args[0], (str, bytes, Path)):
+        _OPENED.append(str(args[0]))
+
+
+@pytest.fixture
+def opened():
+    """Every file path opened while the test runs (Python's audit hook: io.open, os.open, ...)."""
+    if not getattr(sys, "_pictogram_audit", False):
+        sys.addaudithook(_audit)
+        sys._pictogram_audit = True
+    _OPENED.clear()
+    _WATCHING[0] = True
+    try:
+        yield _OPENED
+    finally:
+        _WATCHING[0] = False
+
+
+def _train_label(data, index=0):
+    return sorted((data / "1.Training" / "라벨링데이터").rglob("*.json"))[index]
+
+
+def _set_path(label_file, value):
+    label = json.loads(label_file.read_text(encoding="utf-8"))
+    label["abstract_image"]["abs_path"] = value
+    label_file.write_text(json.dumps(label, ensure_ascii=False), encoding="utf-8")
+
+
+def _outside_image(sample, tmp_path):
+    """A real image planted beside the data folder, outside it."""
+    image = sorted((sample / "1.Training" / "원천데이터").rglob("*.png"))[0]
+    target = tmp_path / "outside.png"
+    target.write_bytes(image.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("how", ["absolute", "dotdot", "symlink", "eval-symlink"])
+def test_paths_leading_outside_the_download_are_refused_and_never_read(copy, sample, tmp_path, capsys, opened, how):
+    outside = _outside_image(sample, tmp_path)
+    label_file = _train_label(copy)
+    if how == "absolute":
+        named, source = "/etc/passwd", label_file
+        _set_path(label_file, named)
+        outside = Path("/etc/passwd")
+    elif how == "dotdot":  # relative to the image folder: 1.Training/원천데이터/../../../outside.png
+        named, source = "../../../outside.png", label_file
+        _set_path(label_file, named)
+    elif how == "symlink":  # the image the label names is a link out of the download
+        image = next(p for p in (copy / "1.Training" / "원천데이터").rglob("*") if p.stem == label_file.stem)
+        image.unlink()
+        image.symlink_to(outside)
+        named, source = str(image), label_file
+    else:
+        image = sorted((copy / "2.Validation" / "원천데이터").glob("*.png"))[0]
+        image.unlink()
+        image.symlink_to(outside)
+        named, source = str(image), image
+    opened.clear()
+    for action in ("check", "cv"):
+        err = _refused(capsys, tmp_path, cli(action, copy, tmp_path, *TINY))
+        assert err.startswith(f"compete: error: {source}: "), err
+        assert repr(named)[:60] in err and "leads outside the data folder" in err, err
+        assert len(err) < 500
+    assert str(outside) not in opened and str(outside.resolve()) not in opened
+
+
+def test_a_legit_relative_path_is_followed_inside_the_download(copy, tmp_path, opened):
+    label_file = _train_label(copy)
+    image = next(p for p in (copy / "1.Training" / "원천데이터").rglob("*") if p.stem == label_file.stem)
+    renamed = image.with_name("renamed" + image.suffix)  # neither its name nor its stem matches the label any more
+    image.rename(renamed)
+    _set_path(label_file, f"../../원천데이터/{renamed.parent.name}/{renamed.name}")  # relative to the label file
+    opened.clear()
+    assert cli("check", copy, tmp_path) == 0
+    assert str(renamed) in opened
+
+
+def test_relative_paths_are_never_tried_against_the_current_folder(copy, sample, tmp_path, monkeypatch, opened):
+    label_file = _train_label(copy)
+    decoy = tmp_path / "cwd" / "decoy" / "x.png"
+    decoy.parent.mkdir(parents=True)
+    decoy.write_bytes(_outside_image(sample, tmp_path).read_bytes())
+    monkeypatch.chdir(tmp_path / "cwd")
+    _set_path(label_file, "decoy/x.png")  # exists from the current folder only: stale, so matched by stem
+    opened.clear()
+    assert cli("check", copy, tmp_path) == 0
+    assert not [p for p in opened if "decoy" in p]
+
+
+def _scores_of(tmp_path, run):
+    return json.loads((tmp_path / "runs" / "pictogram" / run / "scores.json").read_text(encoding="utf-8"))
+
+
+def test_unreadable_evaluation_images_get_the_fallback_and_are_listed(copy, tmp_path, log):
+    images = sorted((copy / "2.Validation" / "원천데이터").glob("*.png"))
+    corrupt, missing, deleted = images[0], images[1], images[2]
+    corrupt.write_bytes(corrupt.read_bytes()[:200])  # truncated PNG
+    missing.unlink()
+    missing.symlink_to(copy / "2.Validation" / "원천데이터" / "no-such-file.png")  # listed, but nothing to read
+    deleted.unlink()  # its label file stays: no image, so no row, and a warning says so
+    ids = sorted(p.name for p in (copy / "2.Validation" / "원천데이터").iterdir())
+    assert cli("check", copy, tmp_path) == 0
+    assert f"evaluation image {corrupt}: image file is truncated" in log.text
+    assert f"evaluation image {missing}: image file is missing" in log.text
+    assert "2 evaluation image(s) unreadable: they get the training prior" in log.text
+    log.clear()
+    code = cli("submit", copy, tmp_path, *TINY, "--run", "bad-eval", "--crop-to-box", "--no-drop-exact-duplicates",
+               "--no-drop-near-duplicates", "--no-drop-photos")  # hygiene off: its scan still must not refuse
+    assert code == 0, log.text
+    frame = pd.read_csv(tmp_path / "subs" / "pictogram" / "bad-eval.csv", dtype=str, encoding="utf-8")
+    assert sorted(frame["file_name"]) == ids and frame["class_name"].notna().all()
+    assert set(frame["class_name"]) <= set(CLASSES)
+    warnings = [r.getMessage() for r in log.records if r.levelname == "WARNING"]
+    assert any("2 evaluation image(s) could not be read and were given the training prior" in w
+               and corrupt.name in w and missing.name in w for w in warnings), warnings
+    assert any("evaluation label file(s) have no image" in w and deleted.stem in w for w in warnings), warnings
+    scores = _scores_of(tmp_path, "bad-eval")
+    assert sorted(scores["unreadable_test_images"]) == sorted([corrupt.name, missing.name])
+    run = tmp_path / "runs" / "pictogram" / "bad-eval"
+    report = json.loads((run / "hygiene.json").read_text(encoding="utf-8"))
+    assert sorted(Path(u["file"]).name for u in report["unreadable"]) == sorted([corrupt.name, missing.name])
+    test = np.load(run / "test.npz")
+    assert sorted(test["ids"][test["failed"]].tolist()) == sorted([corrupt.name, missing.name])
+
+
+def test_unreadable_training_images_are_refused_naming_them_and_deleting_them_leaves_the_label_out(
+        copy, tmp_path, capsys, log):
+    images = sorted((copy / "1.Training" / "원천데이터").rglob("*.png"))
+    images[0].write_bytes(b"")
+    images[1].write_bytes(images[1].read_bytes()[:100])
+    for action in ("check", "cv", "hygiene"):
+        err = _refused(capsys, tmp_path, cli(action, copy, tmp_path, *TINY))
+        assert err.startswith(f"compete: error: {images[0]}: image file is empty; 2 training image(s) unreadable"), err
+        assert images[1].name in err and "replace or delete them" in err
+    images[0].unlink()
+    images[1].unlink()
+    log.clear()
+    assert cli("check", copy, tmp_path) == 0
+    assert "2 training label file(s) have no image: left out" in log.text
+    assert images[0].stem in log.text and images[1].stem in log.text
+
+
+def test_training_images_without_a_label_file_are_said_to_be_left_out(copy, tmp_path, log):
+    label_file = _train_label(copy, 3)
+    label_file.unlink()
+    assert cli("check", copy, tmp_path) == 0
+    assert "1 training image(s) have no label file: left out" in log.text and label_file.stem in log.text
+
+
+def test_check_counts_the_images_that_carry_transparency(copy, tmp_path, log):
+    import cv2
+
+    planted = sorted((copy / "1.Training" / "원천데이터").rglob("*.png"))[:2] + \
+        sorted((copy / "2.Validation" / "원천데이터").glob("*.png"))[:1]
+    for path in planted:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        alpha = np.full(image.shape[:2], 255, np.uint8)
+        alpha[:4] = 0  # a transparent band along the top
+        cv2.imwrite(str(path), np.dstack([image, alpha]))
+    assert cli("check", copy, tmp_path) == 0
+    assert "3 image(s) carry transparency (composited on white): 2 training, 1 evaluation" in log.text
+    log.clear()
+    assert cli("check", copy, tmp_path, "--transparent-background", "black") == 0
+    assert "3 image(s) carry transparency (composited on black)" in log.text
+
+
+@pytest.mark.parametrize("where", ["label", "domain", "box"])
+def test_a_megabyte_value_gives_a_short_one_line_message(copy, tmp_path, capsys, where):
+    def change(label):
+        huge = "가" * (1 << 20)
+        if where == "label":
+            label["category"]["ctg_nm_level3"] = huge
+        elif where == "domain":
+            label["abstract_image"]["abs_domain"] = huge
+        else:
+            label["abstract_image"]["abs_bbox"] = huge
+
+    path = _edit_label(copy, change)
+    err = _refused(capsys, tmp_path, cli("check", copy, tmp_path))
+    assert path.name in err and len(err) < 300, (len(err), err[:400])
+
+
+def test_a_class_the_settings_do_not_name_is_refused_briefly(copy, tmp_path, capsys):
+    err = _refused(capsys, tmp_path, cli("check", copy, tmp_path, "--classes", ",".join(CLASSES[1:])))
+    assert f"class {CLASSES[0]!r} is not one of the 19 classes the settings name" in err and len(err) < 500, err

@@ -133,7 +133,8 @@ def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
     except Exception as error:  # keras.utils.get_file raises a bare Exception when the fetch fails
         if weights != "imagenet":
             raise
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason.split(" -- ", 1)[-1][:160]  # Keras says "URL fetch failure on <url>: <errno> -- <reason>"
         raise DataError(None, f"ImageNet weights for backbone {name!r} could not be loaded, a network or cache "
                               f"problem ({reason}); Keras looks for them in {keras_weights_cache()} and downloads "
                               "them when missing. Use --weights PATH (a local weights file, for example one attached "
