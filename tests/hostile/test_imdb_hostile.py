@@ -17,6 +17,7 @@ import pytest
 
 from compete.common.io import policy
 from compete.pipelines.cli import main
+from byte_mutations import drop, duplicate, flip, insert, shuffle
 
 FILES = ("labeledTrainData.tsv", "testData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv")
 TABLES = FILES  # every IMDB file is a table
@@ -24,63 +25,23 @@ N_VARIANTS = 80
 FAST = ["--models", "tfidf_lr,nbsvm", "--n-splits", "3", "--min-df", "1"]
 
 
-def _lines(data: bytes) -> list[bytes]:
-    return data.split(b"\n")
-
-
-def _shuffle(rng, data):
-    lines = _lines(data)
-    rng.shuffle(lines)
-    return b"\n".join(lines)
-
-
-def _duplicate(rng, data):
-    lines = _lines(data)
-    i = rng.randrange(len(lines))
-    lines.insert(rng.randrange(len(lines) + 1), lines[i])
-    return b"\n".join(lines)
-
-
-def _drop(rng, data):
-    lines = _lines(data)
-    for _ in range(rng.randint(1, 3)):
-        if lines:
-            del lines[rng.randrange(len(lines))]
-    return b"\n".join(lines)
-
-
-def _insert(what):
-    def insert(rng, data):
-        at = rng.randrange(len(data) + 1)
-        return data[:at] + what(rng) + data[at:]
-    return insert
-
-
-def _flip(rng, data):
-    data = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        if data:
-            data[rng.randrange(len(data))] ^= rng.randint(1, 255)
-    return bytes(data)
-
-
 MUTATIONS = {
     "truncate": lambda rng, data: data[: rng.randrange(len(data) + 1)],
-    "flip": _flip,
+    "flip": flip,
     "random": lambda rng, data: rng.randbytes(rng.choice([1, 100, len(data)])),
     "empty": lambda rng, data: b"",
     "delete": None,
-    "shuffle": _shuffle,
-    "duplicate": _duplicate,
-    "drop": _drop,
-    "quote": _insert(lambda rng: b'"'),
-    "tab": _insert(lambda rng: b"\t"),
-    "latin1": _insert(lambda rng: rng.choice([b"\xe9", b"caf\xe9", b"\xff\xfe", b"\xe8\xe0"])),
+    "shuffle": shuffle,
+    "duplicate": duplicate,
+    "drop": drop,
+    "quote": insert(lambda rng: b'"'),
+    "tab": insert(lambda rng: b"\t"),
+    "latin1": insert(lambda rng: rng.choice([b"\xe9", b"caf\xe9", b"\xff\xfe", b"\xe8\xe0"])),
     "crlf": lambda rng, data: data.replace(b"\n", b"\r\n"),
     "bom": lambda rng, data: b"\xef\xbb\xbf" + data,
     "utf16": lambda rng, data: data.decode("utf-8").encode("utf-16"),
-    "huge_token": _insert(lambda rng: rng.choice([b"x", b"\"", b"\t"]) * 3_000_000),
-    "nul": _insert(lambda rng: b"\x00"),
+    "huge_token": insert(lambda rng: rng.choice([b"x", b"\"", b"\t"]) * 3_000_000),
+    "nul": insert(lambda rng: b"\x00"),
     "zip": "zip",
     "zip_truncated": "zip",
     "zip_bomb": "zip",
@@ -202,7 +163,7 @@ SUBMITS = {
     "labels all one class": lambda d, rng: (d / "labeledTrainData.tsv").write_bytes(
         (d / "labeledTrainData.tsv").read_bytes().replace(b"\t0\t", b"\t1\t")),
     "duplicated test line": lambda d, rng: (d / "testData.tsv").write_bytes(
-        _duplicate(random.Random(1), (d / "testData.tsv").read_bytes())),
+        duplicate(random.Random(1), (d / "testData.tsv").read_bytes())),
 }
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from compete.common.io import policy
 from compete.pipelines.cli import main
+from byte_mutations import drop, duplicate, flip, insert, shuffle, split_lines
 
 CSVS = ("train_v2.csv", "sample_submission_v2.csv")
 IMAGE_DIRS = ("train-jpg", "test-jpg", "test-jpg-additional")
@@ -26,49 +27,9 @@ TINY = ["--backbone", "tiny_cnn", "--weights", "none", "--image-size", "32", "--
         "--tta", "1", "--batch-size", "32", "--run", "tiny"]
 
 
-def _lines(data: bytes) -> list[bytes]:
-    return data.split(b"\n")
-
-
-def _shuffle(rng, data):
-    lines = _lines(data)
-    rng.shuffle(lines)
-    return b"\n".join(lines)
-
-
-def _duplicate(rng, data):
-    lines = _lines(data)
-    i = rng.randrange(len(lines))
-    lines.insert(rng.randrange(len(lines) + 1), lines[i])
-    return b"\n".join(lines)
-
-
-def _drop(rng, data):
-    lines = _lines(data)
-    for _ in range(rng.randint(1, 3)):
-        if lines:
-            del lines[rng.randrange(len(lines))]
-    return b"\n".join(lines)
-
-
-def _insert(what):
-    def insert(rng, data):
-        at = rng.randrange(len(data) + 1)
-        return data[:at] + what(rng) + data[at:]
-    return insert
-
-
-def _flip(rng, data):
-    data = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        if data:
-            data[rng.randrange(len(data))] ^= rng.randint(1, 255)
-    return bytes(data)
-
-
 def _huge_tag(rng, data):
     """One training row's tags become a 5 MB unknown tag (or a 100 kB one, below the CSV field limit)."""
-    lines = _lines(data)
+    lines = split_lines(data)
     i = rng.randrange(1, len(lines) - 1)
     name = lines[i].split(b",")[0]
     lines[i] = name + b"," + b"clear " + rng.choice([b"q" * 5_000_000, b"w" * 100_000])
@@ -86,19 +47,19 @@ def _giant_jpeg(rng, data):
 
 ANY = {  # for any file
     "truncate": lambda rng, data: data[: rng.randrange(len(data) + 1)],
-    "flip": _flip,
+    "flip": flip,
     "random": lambda rng, data: rng.randbytes(rng.choice([1, 100, len(data)])),
     "empty": lambda rng, data: b"",
     "delete": None,
     "dir": None,
 }
 TABLE = {  # for the CSVs
-    "shuffle": _shuffle,
-    "duplicate": _duplicate,
-    "drop": _drop,
-    "quote": _insert(lambda rng: b'"'),
-    "tab": _insert(lambda rng: b"\t"),
-    "latin1": _insert(lambda rng: rng.choice([b"\xe9", b"caf\xe9", b"\xff\xfe"])),
+    "shuffle": shuffle,
+    "duplicate": duplicate,
+    "drop": drop,
+    "quote": insert(lambda rng: b'"'),
+    "tab": insert(lambda rng: b"\t"),
+    "latin1": insert(lambda rng: rng.choice([b"\xe9", b"caf\xe9", b"\xff\xfe"])),
     "crlf": lambda rng, data: data.replace(b"\n", b"\r\n"),
     "bom": lambda rng, data: b"\xef\xbb\xbf" + data,
     "huge_tag": _huge_tag,
