@@ -68,3 +68,19 @@ def test_a_pipeline_module_is_light_to_import_so_help_stays_instant(pipeline, tm
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_checking_image_settings_imports_neither_keras_nor_tensorflow(tmp_path):
+    """Backbone names, sizes and weights are judged from the registry alone, so a bad setting fails at once."""
+    code = ("import sys, json\n"
+            "from compete.common.settings import SettingsError\n"
+            "from compete.common.settings.shared import ImageCVConfig\n"
+            "cfg = ImageCVConfig.build({'data': 'd', 'backbone': 'resnet20', 'weights': 'none', 'image_size': 32})\n"
+            "try:\n"
+            "    ImageCVConfig.build({'data': 'd', 'backbone': 'lenet5', 'weights': 'none', 'image_size': 16})\n"
+            "except SettingsError:\n"
+            "    pass\n"
+            "print(json.dumps(sorted(m for m in ('keras', 'tensorflow', 'jax') if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []

@@ -28,7 +28,7 @@ from compete.common.runs.lock import FileLock
 MODEL_FILE = "model.keras"
 FILES = ("model.json", "model.weights.h5", "model.keras", "export.json")
 # Modules whose import registers the custom layers of compete's models with Keras.
-MODEL_MODULES = ("compete.common.models.classifier", "compete.common.models.backbones", "compete.common.models.losses")
+MODEL_MODULES = ("compete.common.models.serializable",)  # every custom layer compete saves
 
 
 def units_of(run_path: Path) -> list[Unit]:

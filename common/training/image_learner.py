@@ -79,6 +79,8 @@ class ImageLearner:
     def load(self, workdir: Path):
         import keras
 
+        from compete.common.models import serializable  # noqa: F401  (custom layers known before loading)
+
         return keras.saving.load_model(Path(workdir) / MODEL_FILE, compile=False)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from compete.common.models import finetune
 from compete.common.models.backbones import get_spec, list_backbones
-from compete.common.models.backbones.cifar import cifar_resnet
+from compete.common.models.backbones.cifar_nets import cifar_resnet
 from compete.common.models.classifier import build_image_classifier
 
 CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56"]
@@ -64,3 +64,20 @@ def test_saved_resnet_loads_back(tmp_path):
 def test_any_backbone_fine_tunes_at_an_upscaled_size():
     model = build_image_classifier("mobilenet_v2", 64, 10, "softmax", weights=None)
     assert model.input_shape == (None, 64, 64, 3) and model.output_shape == (None, 10)
+
+
+def test_a_saved_resnet_loads_in_a_fresh_process_through_the_learner(tmp_path):
+    """The registry no longer imports the networks' module, so loading must register its layers itself."""
+    import subprocess
+    import sys
+
+    save = ("from compete.common.models.classifier import build_image_classifier\n"
+            f"build_image_classifier('resnet20', 16, 3, 'softmax').save({str(tmp_path / 'model.keras')!r})\n")
+    load = ("import numpy as np\n"
+            "from compete.common.training.image_learner import ImageLearner\n"
+            f"model = ImageLearner.load(None, {str(tmp_path)!r})\n"
+            "print(model.predict(np.zeros((2, 16, 16, 3), 'uint8'), verbose=0).shape)\n")
+    for code in (save, load):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "(2, 3)"
