@@ -143,6 +143,10 @@ def _data(cfg: Cifar10Config, need_test: bool):
     train = layout.read_train(cfg.data, cfg.layout)
     if cfg.limit_train:
         train = train.head(cfg.limit_train)
+    if not cfg.holdout:  # every class in every validation fold, judged before anything is written
+        from compete.common.runs.folds import check_class_counts
+
+        check_class_counts(train.labels, cfg.n_splits, CLASSES, "after limit_train" if cfg.limit_train else "")
     if not train.in_memory:
         bad = find_unreadable(train.images, workers=cfg.workers or None)
         if bad:

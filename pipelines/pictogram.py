@@ -369,12 +369,10 @@ def _rarest(y, vocabulary) -> tuple[str, int]:
 
 def _check_folds(cfg: PictogramConfig, y, vocabulary) -> None:
     """Every class in every validation fold: n_splits at most the rarest class's images (after hygiene)."""
-    name, count = _rarest(y, vocabulary)
-    if count < cfg.n_splits:
-        allowed = f"2 to {count}" if count >= 2 else "none: every class needs at least 2 training images"
-        after = "after hygiene" + (" and limit_train" if cfg.limit_train else "")
-        raise SettingsError(f"n_splits {cfg.n_splits}: the rarest class {quoted(name, 60)} has only {count} training "
-                            f"image(s) {after}, so some folds would validate none of it; allowed: {allowed}")
+    from compete.common.runs.folds import check_class_counts
+
+    check_class_counts(y, cfg.n_splits, vocabulary.classes,
+                       "after hygiene" + (" and limit_train" if cfg.limit_train else ""))
 
 
 def _crops_evaluation(evaluation) -> bool:

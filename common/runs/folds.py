@@ -151,3 +151,28 @@ def multi_key_folds(*keys, n_splits: int = 5, seed: int = 0, groups=None) -> np.
     if groups is None or len(np.unique(groups)) == len(key):
         return stratified_folds(key, n_splits, seed)
     return stratified_group_folds(key, groups, n_splits, seed)
+
+
+def check_class_counts(labels, n_splits: int, names=None, after: str = "") -> None:
+    """Refuse, in one line, more folds than the rarest class has rows: some folds would validate none of it.
+
+    Args:
+        labels: integer class per training row.
+        names: class names by id, for the message.
+        after: what already removed rows ("after hygiene"), for the message.
+    """
+    from compete.common.errors import quoted
+    from compete.common.settings import SettingsError
+
+    counts = np.bincount(np.asarray(labels, dtype=np.int64))
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return
+    k = int(present[np.argmin(counts[present])])
+    count = int(counts[k])
+    if count < n_splits:
+        name = names[k] if names is not None else k
+        allowed = f"2 to {count}" if count >= 2 else "none: every class needs at least 2 training rows"
+        raise SettingsError(f"n_splits {n_splits}: the rarest class {quoted(name, 60)} has only {count} training "
+                            f"row(s){' ' + after if after else ''}, so some folds would validate none of it; "
+                            f"allowed: {allowed}")

@@ -483,3 +483,12 @@ def test_demo_runs(tmp_path):
     assert main(["cifar10", "demo", "--runs-dir", str(tmp_path / "runs"),
                  "--submissions-dir", str(tmp_path / "subs")]) == 0
     assert (tmp_path / "subs" / "cifar10" / "demo.csv").exists()
+
+
+def test_more_folds_than_the_rarest_class_is_refused_before_any_folder(kaggle, tmp_path, capsys):
+    code = main(["cifar10", "cv", "--data", str(kaggle), "--runs-dir", str(tmp_path / "runs"), *TINY,
+                 "--limit-train", "12", "--n-splits", "5"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("compete: error: n_splits 5: the rarest class '") and "after limit_train" in err, err
+    assert not (tmp_path / "runs").exists()
