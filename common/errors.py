@@ -36,6 +36,7 @@ def quoted(value, limit: int = 80) -> str:
 
 def require_columns(columns, required, path) -> None:
     """Raise DataError naming `path` if any of `required` is absent from `columns`."""
-    missing = [c for c in required if c not in set(columns)]
+    present = set(columns)
+    missing = [c for c in required if c not in present]
     if missing:
-        raise DataError(path, f"missing column(s) {quoted(missing)}; found {quoted(list(columns), 200)}")
+        raise DataError(path, f"missing column(s) {quoted(missing)}; found {quoted(list(columns))}")

@@ -204,11 +204,16 @@ def _units(values):
     return sorted({Unit.parse(part) for value in values for part in value.split(",") if part.strip()})
 
 
+def _flags(args) -> dict:
+    """The settings given as flags (the rest of the parsed arguments control the command)."""
+    return {k: v for k, v in vars(args).items() if k not in RUN_CONTROL}
+
+
 def settings_of(args, pipeline):
     """The pipeline's settings from defaults, `--config` and the flags given, validated."""
     from compete.common.settings import resolve
 
-    overrides = {k: v for k, v in vars(args).items() if k not in RUN_CONTROL}
+    overrides = _flags(args)
     return resolve(pipeline.config, args.config, overrides, flags=frozenset(overrides))
 
 
@@ -250,16 +255,16 @@ def _dispatch(args, pipelines) -> int:
 def _demo(pipeline, args) -> int:
     from compete.common.logs import logger
     from compete.common.settings import resolve
+    from compete.common.submission import is_sample
 
-    overrides = {k: v for k, v in vars(args).items() if k not in RUN_CONTROL}
+    overrides = _flags(args)
     settings = {**pipeline.demo, **overrides}
     runs_dir = Path(settings.get("runs_dir", "runs"))
     data = Path(settings.get("data") or runs_dir / pipeline.name / "sample-data")
     cfg = resolve(pipeline.config, args.config, {**settings, "data": str(data)}, flags=frozenset(overrides))
-    if not (data / ".complete").exists():
+    if not is_sample(data):  # the marker is written once the sample is complete
         logger.info(f"generating the built-in {pipeline.name} sample in {data} ...")
         pipeline.make_sample(data)
-        (data / ".complete").write_text("ok\n")
     pipeline.call("submit", cfg, wait=getattr(args, "wait", False))
     return 0
 

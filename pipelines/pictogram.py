@@ -357,16 +357,6 @@ def _prepare(cfg: PictogramConfig, need_test: bool = False) -> Data:
     return Data(kept, evaluation, vocabulary, y, findings, dropped, groups, train)
 
 
-def _rarest(y, vocabulary) -> tuple[str, int]:
-    """The training class with the fewest images (of those with any) and its count."""
-    import numpy as np
-
-    counts = np.bincount(y, minlength=len(vocabulary))
-    present = np.flatnonzero(counts)
-    k = int(present[np.argmin(counts[present])])
-    return vocabulary.classes[k], int(counts[k])
-
-
 def _check_folds(cfg: PictogramConfig, y, vocabulary) -> None:
     """Every class in every validation fold: n_splits at most the rarest class's images (after hygiene)."""
     from compete.common.runs.folds import check_class_counts
@@ -682,6 +672,7 @@ def check(cfg: PictogramConfig) -> dict:
     import pandas as pd
 
     from compete.common.data.images import find_transparent
+    from compete.common.runs.folds import rarest_class
 
     train, evaluation, vocabulary = _read(cfg)
     counts = pd.Series(train.labels).value_counts()
@@ -690,10 +681,10 @@ def check(cfg: PictogramConfig) -> dict:
                 f"file(s), {len(train.unlabelled)} image(s) without a label file")
     y = vocabulary.encode(train.labels, source=Path(cfg.data) / cfg.train_dir,
                           row_names=[str(f) for f in train.label_files])
-    rarest, count = _rarest(y, vocabulary)
-    if count < cfg.n_splits:
-        logger.warning(f"the rarest class {quoted(rarest, 60)} has {count} training image(s), fewer than n_splits "
-                       f"{cfg.n_splits}: cv will refuse these folds")
+    k, count = rarest_class(y)
+    if k >= 0 and count < cfg.n_splits:
+        logger.warning(f"the rarest class {quoted(vocabulary.classes[k], 60)} has {count} training image(s), fewer "
+                       f"than n_splits {cfg.n_splits}: cv will refuse these folds")
     if evaluation is None:
         logger.warning(f"no {cfg.eval_dir}/{cfg.images_dir}: cv works, submit needs it")
     else:

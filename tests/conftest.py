@@ -28,3 +28,11 @@ def log(caplog):
         yield caplog
     finally:
         logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture(autouse=True)
+def _input_policy(monkeypatch):
+    """Commands set the process-wide input policy (size limits, background); each test gets it back as it found it."""
+    from compete.common.io import policy
+
+    monkeypatch.setattr(policy, "current", policy.current)

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from compete.common.errors import DataError
+from compete.common.io import image_header, policy
 
 # Parallelism comes from the dataset's worker threads; cv2's own pool on top only oversubscribes the cores.
 cv2.setNumThreads(1)
@@ -30,8 +31,6 @@ def decode(data: bytes, path="<bytes>") -> np.ndarray:
     transparent images are composited on the policy's background (decoding them as colour
     would turn a transparent background black).
     """
-    from compete.common.io import image_header, policy
-
     if not data:
         raise DataError(path, "image file is empty")
     trailers = _TRAILERS.get(data[:2])
@@ -57,9 +56,8 @@ def _composite(image: np.ndarray, background) -> np.ndarray:
         image = (image >> 8).astype(np.uint8)
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if image.shape[2] == 2:
-        image = cv2.cvtColor(image[..., :1], cv2.COLOR_GRAY2BGR), image[..., 1:]
-        image = np.concatenate(image, axis=2)
+    if image.shape[2] == 2:  # grey + alpha
+        image = np.concatenate([np.repeat(image[..., :1], 3, axis=2), image[..., 1:]], axis=2)
     if image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     rgb = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2RGB).astype(np.float32)
@@ -237,11 +235,9 @@ def find_transparent(paths: Sequence, workers: int | None = None) -> list[str]:
     """The files among `paths` that carry transparency (read from their headers); unreadable ones are skipped."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from compete.common.io.image_header import file_has_alpha
-
     def probe(path):
         try:
-            return str(path) if file_has_alpha(path) else None
+            return str(path) if image_header.file_has_alpha(path) else None
         except OSError:
             return None
 

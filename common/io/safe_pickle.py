@@ -44,6 +44,12 @@ class UnsafePickle(DataError):
     """A pickle named a global outside the allow-list; nothing of it was run."""
 
 
+def python3_name(module: str, name: str) -> tuple[str, str]:
+    """The Python 3 name of a global; protocols 0-2 name Python 2 modules (`__builtin__.set`)."""
+    module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
 def _within(module: str, packages) -> bool:
     return any(module == p or module.startswith(p + ".") for p in packages)
 
@@ -54,9 +60,7 @@ class _Unpickler(pickle.Unpickler):
         self.path = path
 
     def find_class(self, module, name):
-        # Protocols 0-2 name Python 2 modules (__builtin__.set); judge them by their Python 3 names.
-        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
-        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = python3_name(module, name)
         if (module, name) in GLOBALS:
             return super().find_class(module, name)
         where = quoted(f"{module}.{name}")

@@ -15,7 +15,7 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
-from compete.common.errors import DataError, quoted
+from compete.common.errors import DataError, quoted, require_columns  # noqa: F401  (require_columns: one definition, re-exported here)
 
 CHUNK = 1 << 20
 # What expanding a broken or hostile archive can raise besides BadZipFile: a corrupt deflate
@@ -139,14 +139,6 @@ def decode(data, path) -> str:
         raise DataError(path, f"{where(data, error.start)}: not valid UTF-8 (byte {data[error.start]:#04x}); "
                               "re-save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
-
-
-def require_columns(columns, required, path) -> None:
-    """Raise DataError naming `path` if any of `required` is absent from `columns` (the header shown capped)."""
-    present = set(columns)
-    missing = [c for c in required if c not in present]
-    if missing:
-        raise DataError(path, f"missing column(s) {missing}; found {quoted(list(columns))}")
 
 
 def read_csv(path, missing: str = "file not found") -> "pd.DataFrame":

@@ -153,6 +153,16 @@ def multi_key_folds(*keys, n_splits: int = 5, seed: int = 0, groups=None) -> np.
     return stratified_group_folds(key, groups, n_splits, seed)
 
 
+def rarest_class(labels) -> tuple[int, int]:
+    """The class id with the fewest rows (of those with any) and its count; (-1, 0) with no rows."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64))
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return -1, 0
+    k = int(present[np.argmin(counts[present])])
+    return k, int(counts[k])
+
+
 def check_class_counts(labels, n_splits: int, names=None, after: str = "") -> None:
     """Refuse, in one line, more folds than the rarest class has rows: some folds would validate none of it.
 
@@ -164,13 +174,8 @@ def check_class_counts(labels, n_splits: int, names=None, after: str = "") -> No
     from compete.common.errors import quoted
     from compete.common.settings import SettingsError
 
-    counts = np.bincount(np.asarray(labels, dtype=np.int64))
-    present = np.flatnonzero(counts)
-    if not len(present):
-        return
-    k = int(present[np.argmin(counts[present])])
-    count = int(counts[k])
-    if count < n_splits:
+    k, count = rarest_class(labels)
+    if k >= 0 and count < n_splits:
         name = names[k] if names is not None else k
         allowed = f"2 to {count}" if count >= 2 else "none: every class needs at least 2 training rows"
         raise SettingsError(f"n_splits {n_splits}: the rarest class {quoted(name, 60)} has only {count} training "

@@ -70,19 +70,9 @@ class Settings(BaseModel):
         """What a unit's model depends on besides its rows and its seed: part of every unit's key."""
         return {k: v for k, v in self.to_dict().items() if k not in self.NOT_UNIT_SETTINGS}
 
-    @classmethod
-    def allowed(cls, name: str) -> str:
-        """The allowed values of one setting, in words."""
-        return allowed_text(cls.model_fields[name])
-
 
 def _label(name: str, flags) -> str:
     return flag(name) if name in flags else name
-
-
-def _shown(name: str, value, flags) -> str:
-    """A value as the user gave it (a flag's text, a file's value), cut short."""
-    return quoted(value)
 
 
 def _prefix(source) -> str:
@@ -111,7 +101,7 @@ def _describe(cls, error: ValidationError, values: dict, sources: dict, flags) -
             allowed = f"; allowed: {cause.allowed}" if cause.allowed else ""
             value = values.get(cause.name, cause.value)
             return (_prefix(sources.get(cause.name)) +
-                    f"{_label(cause.name, flags)} {_shown(cause.name, value, flags)}: {cause.problem}{allowed}")
+                    f"{_label(cause.name, flags)} {quoted(value)}: {cause.problem}{allowed}")
         return first["msg"].removeprefix("Value error, ")
     name = str(first["loc"][0])
     source = sources.get(name)
@@ -123,7 +113,7 @@ def _describe(cls, error: ValidationError, values: dict, sources: dict, flags) -
     problem = "not allowed" if first["type"] in _NOT_ALLOWED else first["msg"].replace("Input should be", "should be")
     if first["type"] == "value_error":
         problem = str(first.get("ctx", {}).get("error", problem))
-    line = f"{_label(name, flags)} {_shown(name, value, flags)}"
+    line = f"{_label(name, flags)} {quoted(value)}"
     if bad is not value and len(first["loc"]) > 1:
         line += f" (item {quoted(bad)})"
     line += f": {problem}; allowed: {allowed_text(field)}"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from compete.common.errors import DataError, quoted
-from compete.common.io.safe_pickle import UnsafePickle
+from compete.common.io.safe_pickle import UnsafePickle, python3_name
 from compete.competitions.cifar10.classes import CLASSES, IMAGE_SIZE
 
 FOLDER = "cifar-10-batches-py"
@@ -109,10 +109,7 @@ class _BatchUnpickler(pickle._Unpickler):
         self._depths: dict[int, int] = {}
 
     def find_class(self, module, name):
-        import _compat_pickle
-
-        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
-        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = python3_name(module, name)
         make = _ALLOWED.get((module, name))
         if make is None:
             raise UnsafePickle(self.path, f"refusing to unpickle: it asks for {quoted(f'{module}.{name}')}, which a "

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compete.common.errors import DataError, quoted
-from compete.common.io.paths import check_files
 from compete.common.data.labels import MultiLabelVocabulary
-from compete.common.io.tables import read_csv, require_columns
+from compete.common.errors import DataError, quoted, require_columns
+from compete.common.io.paths import check_files
+from compete.common.io.tables import read_csv
 from compete.competitions.planet.tags import TAGS
 
 TRAIN_CSV = "train_v2.csv"

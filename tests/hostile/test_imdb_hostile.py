@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from compete.common.io import policy
 from compete.pipelines.cli import main
+from answers import answered
 from byte_mutations import drop, duplicate, flip, insert, shuffle
 
 FILES = ("labeledTrainData.tsv", "testData.tsv", "unlabeledTrainData.tsv", "sampleSubmission.csv")
@@ -93,25 +93,7 @@ def sample(tmp_path_factory):
                                 n_unlabeled=30)
 
 
-@pytest.fixture(autouse=True)
-def _policy(monkeypatch):
-    """Commands set the process-wide input policy; each test gets it back as it found it."""
-    monkeypatch.setattr(policy, "current", policy.current)
-
-
 OUTCOMES: dict[int, tuple[str, int]] = {}
-
-
-def _answered(capsys, code) -> tuple[str, str]:
-    out, err = capsys.readouterr()
-    assert code in (0, 2), err
-    if code == 2:
-        lines = err.splitlines()
-        assert len(lines) == 1, err
-        assert lines[0].startswith("compete: error: ") and len(lines[0]) < 500, err
-    else:
-        assert err == "", err
-    return out, err
 
 
 @pytest.mark.parametrize("variant", range(N_VARIANTS))
@@ -119,7 +101,7 @@ def test_check_answers_every_variant_in_one_line(sample, tmp_path, capsys, varia
     data = shutil.copytree(sample, tmp_path / "data")
     what = mutate(data, variant)
     code = main(["imdb", "check", "--data", str(data), *FLAGS.get(kind_of(variant), [])])
-    _, err = _answered(capsys, code)
+    _, err = answered(capsys, code)
     OUTCOMES[variant] = (what, code)
     if kind_of(variant) == "zip_bomb":  # refused from its declared size, naming the archive and the way out
         assert code == 2 and ".zip: " in err and "over the 1 MB limit" in err and "--max-unpacked-mb" in err
@@ -179,7 +161,7 @@ def test_submit_on_damaged_downloads_leaves_no_partial_output(sample, tmp_path, 
     SUBMITS[damage](data, random.Random(7))
     code = main(["imdb", "submit", "--data", str(data), "--runs-dir", str(tmp_path / "runs"),
                  "--submissions-dir", str(tmp_path / "subs"), *FAST])
-    _, err = _answered(capsys, code)
+    _, err = answered(capsys, code)
     _no_partial_output(tmp_path, data, code)
     if damage.startswith("zipped"):
         assert code == 0

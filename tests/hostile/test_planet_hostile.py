@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from compete.common.io import policy
 from compete.pipelines.cli import main
+from answers import answered
 from byte_mutations import drop, duplicate, flip, insert, shuffle, split_lines
 
 CSVS = ("train_v2.csv", "sample_submission_v2.csv")
@@ -110,25 +110,7 @@ def sample(tmp_path_factory):
                                 seed=5, image_size=32)
 
 
-@pytest.fixture(autouse=True)
-def _policy(monkeypatch):
-    """Commands set the process-wide input policy; each test gets it back as it found it."""
-    monkeypatch.setattr(policy, "current", policy.current)
-
-
 OUTCOMES: dict[int, tuple[str, int]] = {}
-
-
-def _answered(capsys, code) -> tuple[str, str]:
-    out, err = capsys.readouterr()
-    assert code in (0, 2), err
-    if code == 2:
-        lines = err.splitlines()
-        assert len(lines) == 1, err
-        assert lines[0].startswith("compete: error: ") and len(lines[0]) < 500, err
-    else:
-        assert err == "", err
-    return out, err
 
 
 def _decodes(path: Path) -> bool:
@@ -147,7 +129,7 @@ def test_check_answers_every_variant_in_one_line(sample, tmp_path, capsys, varia
     data = shutil.copytree(sample, tmp_path / "data")
     what, path = mutate(data, variant)
     code = main(["planet", "check", "--data", str(data)])
-    out, err = _answered(capsys, code)
+    out, err = answered(capsys, code)
     OUTCOMES[variant] = (what, code)
     if code == 0:  # every test image that cannot be decoded is listed, not hidden
         bad = [p for folder in IMAGE_DIRS[1:] for p in sorted((data / folder).iterdir()) if not _decodes(p)]
@@ -208,7 +190,7 @@ def test_submit_on_damaged_downloads_leaves_no_partial_output(sample, tmp_path, 
     SUBMITS[damage](data)
     code = main(["planet", "submit", "--data", str(data), "--runs-dir", str(tmp_path / "runs"),
                  "--submissions-dir", str(tmp_path / "subs"), *TINY])
-    out, err = _answered(capsys, code)
+    out, err = answered(capsys, code)
     _no_partial_output(tmp_path, data, code)
     if damage == "a truncated test image":
         assert code == 0 and "test_2" in out
