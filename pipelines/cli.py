@@ -142,6 +142,8 @@ def main(argv=None) -> int:
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+        if argv is None:  # the console command is leaving: objects the interrupt left half-built (a Keras
+            sys.unraisablehook = lambda unraisable: None  # enqueuer) must not print tracebacks as they go
         print(INTERRUPTED, file=sys.stderr, flush=True)
         return 130
 
