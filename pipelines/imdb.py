@@ -24,7 +24,7 @@ from compete.common.errors import DataError
 from compete.common.logs import logger, result
 from compete.common.settings.fields import DATA, MODEL, Float, Int, comma_list, setting
 from compete.common.settings.model import Invalid
-from compete.common.settings.shared import RunSettings
+from compete.common.settings.shared import JitCompile, Precision, RunSettings
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
@@ -110,10 +110,13 @@ class ImdbConfig(RunSettings):
     rnn_epochs: Annotated[Int, _rnn("recurrent models' training epochs per unit", ge=1)] = 2
     rnn_batch_size: Annotated[Int, _rnn("reviews per recurrent training batch", ge=1, le=65536)] = 128
     rnn_learning_rate: Annotated[Float, _rnn("recurrent models' Adam learning rate", gt=0, le=10)] = 2e-3
+    precision: Precision = "auto"
+    jit_compile: JitCompile = "auto"
 
     # Each model's folder is named by its own settings (see `_model_settings`), so the blend, the
     # words to print and where things go change no trained unit.
-    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours", "max_unpacked_mb"}
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours", "max_unpacked_mb",
+                                                                            "jit_compile"}
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -15,7 +15,7 @@ from compete.common.settings.fields import GROUPS
 from compete.common.settings.model import _choices, allowed_text, flag
 
 TITLES = {"data": "data", "model": "model", "training": "training", "cross-validation": "cross-validation",
-          "prediction": "prediction", "output": "output"}
+          "prediction": "prediction", "compute": "compute", "output": "output"}
 
 
 def _metavar(field) -> str:

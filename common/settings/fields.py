@@ -17,7 +17,8 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 DATA, MODEL, TRAINING, CV, PREDICTION, OUTPUT = "data", "model", "training", "cross-validation", "prediction", "output"
-GROUPS = (DATA, MODEL, TRAINING, CV, PREDICTION, OUTPUT)
+COMPUTE = "compute"
+GROUPS = (DATA, MODEL, TRAINING, CV, PREDICTION, COMPUTE, OUTPUT)
 
 
 def setting(description: str, group: str, *, allowed: str | None = None, **constraints) -> Any:

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
-from compete.common.settings.fields import (CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
+from compete.common.settings.fields import (COMPUTE, CV, DATA, MODEL, OUTPUT, PREDICTION, TRAINING, Bool, Float, Int,
                                             OptionalText, comma_list, setting, to_int)
 from compete.common.io.policy import BACKGROUNDS
 from compete.common.settings.model import Invalid, Settings
@@ -36,6 +36,14 @@ Run = Annotated[str, AfterValidator(_plain_folder_name), setting(
 RunsDir = Annotated[str, setting("where runs are kept", OUTPUT, allowed="a folder")]
 SubmissionsDir = Annotated[str, setting("where submission CSVs are written", OUTPUT, allowed="a folder")]
 NSplits = Annotated[Int, setting("number of cross-validation folds", CV, ge=2, le=100)]
+Executor = Annotated[Literal["local", "ray"], setting(
+    "where a run's pending units train: local (one after another in this process) or ray (in parallel, as Ray "
+    "tasks on the cluster at ray-address)", COMPUTE)]
+RayAddress = Annotated[OptionalText, setting(
+    "the Ray cluster of --executor ray: auto (the cluster this machine belongs to), ray://host:port, or none (start "
+    "a local Ray on this machine)", COMPUTE, allowed="auto, ray://host:port, host:port or none")]
+RayCpusPerUnit = Annotated[Int, setting("CPU cores each Ray task (one unit) asks for on a node without GPUs",
+                                        COMPUTE, ge=1, le=1024)]
 Seeds = Annotated[comma_list(Annotated[Int, setting("seed", CV, ge=0)]),
                   setting("seeds to train (each is one more model per fold); comma-separated", CV, min_length=1)]
 
@@ -68,6 +76,22 @@ MaxImageMegapixels = Annotated[Float, setting(
     gt=0, le=10_000)]
 TransparentBackground = Annotated[Literal[tuple(BACKGROUNDS)], setting(
     "colour transparent pixels are laid on when an image has an alpha channel", DATA)]
+Precision = Annotated[Literal["auto", "float32", "mixed_float16", "mixed_bfloat16"], setting(
+    "numeric precision of training and prediction (a Keras dtype policy; outputs stay float32): auto is "
+    "mixed_bfloat16 on GPUs that have it, mixed_float16 on older GPUs, float32 on CPU", COMPUTE)]
+JitCompile = Annotated[Literal["auto", "on", "off"], setting(
+    "XLA compilation of the training and prediction steps: auto (Keras' choice per backend and model), on, off",
+    COMPUTE)]
+def _device_count(value) -> str:
+    text = str(value).strip().lower()
+    if isinstance(value, bool) or not (text == "all" or (text.isdigit() and int(text) >= 1)):
+        raise ValueError("not a device count")
+    return text if text == "all" else str(int(text))
+
+
+Devices = Annotated[str, BeforeValidator(_device_count), setting(
+    "local accelerators one unit trains on, data-parallel (JAX backend only above 1): all, or a count",
+    COMPUTE, allowed="all, or an integer ≥ 1")]
 TTA = Annotated[Literal[TTA_VIEWS], BeforeValidator(to_int),
                 setting("test-time augmentation: dihedral views averaged per image", PREDICTION)]
 
@@ -82,9 +106,25 @@ class RunSettings(Settings):
     run: Run = ""
     runs_dir: RunsDir = "runs"
     submissions_dir: SubmissionsDir = "submissions"
+    executor: Executor = "local"
+    ray_address: RayAddress = None
+    ray_cpus_per_unit: RayCpusPerUnit = 1
 
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = frozenset({
-        "data", "run", "runs_dir", "submissions_dir", "seeds", "n_splits", "limit_train"})
+        "data", "run", "runs_dir", "submissions_dir", "seeds", "n_splits", "limit_train", "executor", "ray_address",
+        "ray_cpus_per_unit"})
+
+    @model_validator(mode="after")
+    def _executor_installed(self):
+        import importlib.util
+
+        if self.executor == "ray" and importlib.util.find_spec("ray") is None:
+            raise Invalid("executor", self.executor, "Ray is not installed (pip install 'compete[ray]')",
+                          "local, or ray once installed")
+        if self.ray_address and self.executor != "ray":
+            raise Invalid("ray_address", self.ray_address, "only --executor ray uses a Ray cluster",
+                          "none, or set --executor ray")
+        return self
 
     @model_validator(mode="after")
     def _distinct_seeds(self):
@@ -120,11 +160,30 @@ class ImageCVConfig(RunSettings):
     tta: TTA = 1
     max_image_megapixels: MaxImageMegapixels = 100.0
     transparent_background: TransparentBackground = "white"
+    precision: Precision = "auto"
+    jit_compile: JitCompile = "auto"
+    devices: Devices = "1"
 
+    # Precision changes the numbers a model learns, so it stays in a unit's key (as asked for: `auto` is one
+    # setting whichever machine resolves it); compilation and the device count only change how fast.
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"workers", "cache_images", "tta",
-                                                                            "max_image_megapixels"}
+                                                                            "max_image_megapixels", "jit_compile",
+                                                                            "devices"}
     # Modules registering backbones of the pipeline's own (imported before a backbone is looked up).
     BACKBONE_MODULES: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _devices(self):
+        """`all` or a count; more than one device needs the JAX backend and a batch that splits evenly."""
+        from compete.common.training.backend import configured_backend
+
+        if self.devices != "1" and configured_backend() != "jax":
+            raise Invalid("devices", self.devices, f"data-parallel training needs the JAX backend, and Keras is set to "
+                          f"{configured_backend()} (set KERAS_BACKEND=jax)", "1 on this backend")
+        if self.devices.isdigit() and self.batch_size % int(self.devices):
+            raise Invalid("batch_size", self.batch_size, f"does not split evenly over {self.devices} devices",
+                          f"a multiple of {self.devices}")
+        return self
 
     def check_weights_rule(self) -> None:
         """A competition's rule on starting weights, checked before the backbone's own checks; none by default."""
