@@ -90,8 +90,9 @@ def _label_problems(values: pd.Series, fmt: SubmissionFormat, column: str) -> li
     return [f"unknown label(s) in {column!r}: {quoted(unknown[:5])}"] if unknown else []
 
 
-def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat) -> Path:
-    """Check `frame` against `sample`, order it as the sample, and write it atomically.
+def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat, run_dir=None) -> Path:
+    """Check `frame` against `sample`, order it as the sample, and write it atomically; with `run_dir`, the run
+    it came from records where it was written (`submission.json`, which its report previews).
 
     Raises DataError (and writes nothing) if the check finds anything wrong.
     """
@@ -100,6 +101,10 @@ def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat
         raise DataError(path, "submission rejected, nothing written: " + "; ".join(found))
     order = pd.Index(frame[fmt.id_column].astype(str)).get_indexer(sample[fmt.id_column])
     atomic.write_csv(path, frame.iloc[order].reset_index(drop=True))
+    if run_dir is not None:
+        from compete.common.runs.artefacts import record_submission
+
+        record_submission(run_dir, path, len(frame))
     return Path(path)
 
 
@@ -129,9 +134,35 @@ def kaggle_command(slug: str, path, message: str) -> str:
     return f'kaggle competitions submit -c {slug} -f {path} -m "{message}"'
 
 
-def suggest_upload(slug: str, path, message: str, data) -> None:
-    """Print the upload command last, unless the data is the built-in sample (nothing to upload it to)."""
+SAMPLE_REFUSAL = "--kaggle-submit: this is the built-in sample, not a competition download; nothing to upload it to"
+
+
+def check_upload(competition: str, data, wanted: bool) -> None:
+    """Refuse `--kaggle-submit` before any training: for the built-in sample, a competition not on Kaggle, or
+    without the Kaggle API and credentials (one line each). Nothing to check when no upload is wanted."""
+    if not wanted:
+        return
+    if is_sample(data):
+        raise DataError(data, SAMPLE_REFUSAL)
+    from compete.common.kaggle import client
+    from compete.common.kaggle.plan import plan_of
+
+    plan_of(competition).require_slug()
+    client.api()
+
+
+def suggest_upload(slug: str, path, message: str, data, upload: bool = False) -> None:
+    """Last, for a real download: with `upload` (`--kaggle-submit`), upload through the Kaggle API and report its
+    answer, else print the upload command. Nothing for the built-in sample, and an upload asked for it is refused."""
     from compete.common.logs import result
 
-    if not is_sample(data):
+    if is_sample(data):
+        if upload:
+            raise DataError(data, SAMPLE_REFUSAL)
+        return
+    if upload:
+        from compete.common.kaggle.upload import upload as send
+
+        result(send(slug, path, message))
+    else:
         result(kaggle_command(slug, path, message))

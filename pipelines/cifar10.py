@@ -308,7 +308,7 @@ def submit(cfg: Cifar10Config, wait: bool = False) -> Path:
     test = done.test_set
     frame = pd.DataFrame({"id": done.test_ids, "label": VOCABULARY.decode(done.test.argmax(axis=1))})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
-    submission.write(frame, path, test.sample, FORMAT)
+    submission.write(frame, path, test.sample, FORMAT, run_dir=done.run_dir)
     result(f"submission written and checked: {path} ({len(frame)} rows, ids {test.ids[0]}..{test.ids[-1]} "
            "in numeric order)")
     accuracy = done.scores["oof_accuracy"]
@@ -317,7 +317,8 @@ def submit(cfg: Cifar10Config, wait: bool = False) -> Path:
         result(f"(python batches: the test_batch is not Kaggle's test set, so there is nothing to upload; "
                f"its accuracy is {done.scores['test_batch_accuracy']:.4f})")
     else:
-        submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV accuracy {accuracy:.4f}", cfg.data)
+        submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV accuracy {accuracy:.4f}", cfg.data,
+                                  upload=cfg.kaggle_submit)
     return path
 
 
@@ -380,4 +381,5 @@ PIPELINE = register(Pipeline(
     name=COMPETITION, config=Cifar10Config,
     actions={"cv": cross_validate, "assemble": assemble, "submit": submit, "check": check},
     sample=_sample,
-    demo=DEMO, summary="CIFAR-10 (10 classes of 32x32 photos, accuracy; Kaggle layout or python batches)"))
+    demo=DEMO, summary="CIFAR-10 (10 classes of 32x32 photos, accuracy; Kaggle layout or python batches)",
+    headline="oof_accuracy"))

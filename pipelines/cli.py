@@ -84,6 +84,19 @@ def _parser(pipelines) -> tuple[argparse.ArgumentParser, dict]:
         export.add_argument("--runs-dir", default="runs", metavar="DIR", help="where runs are kept (default: runs)")
         _add_output_control(export)
         by_action[(name, "export")] = export
+        report = actions.add_parser("report", help="write the run's report.html again (learning curves, the "
+                                                   "competition's figures, scores, submission preview)")
+        report.add_argument("run", metavar="RUN", help=f"the run's name (a folder under RUNS_DIR/{name}) or its folder")
+        report.add_argument("--runs-dir", default="runs", metavar="DIR", help="where runs are kept (default: runs)")
+        _add_output_control(report)
+        by_action[(name, "report")] = report
+        download = actions.add_parser("download", help="fetch the competition's files from Kaggle and unpack them "
+                                                       "into the layout the reader expects (needs the kaggle extra "
+                                                       "and Kaggle credentials)")
+        download.add_argument("--data", required=True, metavar="DIR", help="the data folder to fill")
+        download.add_argument("--force", action="store_true", help="fetch again what the folder already holds")
+        _add_output_control(download)
+        by_action[(name, "download")] = download
     return parser, by_action
 
 
@@ -129,7 +142,10 @@ def console() -> None:
 
 
 def main(argv=None) -> int:
-    """Run the command; returns the exit status (2: bad settings or data, 3: units missing, 130: interrupted)."""
+    """Run the command; returns the exit status.
+
+    1: a unit failed on Ray, 2: bad settings or data, 3: units missing, 130: interrupted.
+    """
     from compete.common import interrupts
 
     if argv is None:  # the console command (tests call main with arguments and keep Python's handler)
@@ -178,6 +194,7 @@ def _main(argv) -> int:
     # TensorFlow's retracing notices (a smaller last batch) say nothing a user can act on.
     logging.getLogger("tensorflow").setLevel(logging.DEBUG if verbose else logging.ERROR)
     from compete.common.runs.engine import Incomplete
+    from compete.common.runs.executors import UnitFailed
     from compete.common.runs.lock import Busy
 
     try:
@@ -188,6 +205,9 @@ def _main(argv) -> int:
     except Incomplete as error:
         _say("compete: ", error)
         return 3
+    except UnitFailed as error:
+        _say("compete: error: ", error)
+        return 1
     except MemoryError:
         _say("compete: error: ", "out of memory while reading the input; a file may declare far more data than it "
                                  "holds (see the --max-* settings), or the machine needs more memory")
@@ -240,6 +260,13 @@ def _dispatch(args, pipelines) -> int:
         return _demo(pipeline, args)
     if args.action == "export":
         return _export(pipeline, args, pipelines)
+    if args.action == "report":
+        return _report(pipeline, args)
+    if args.action == "download":
+        from compete.common.kaggle.download import download
+
+        download(pipeline.name, args.data, force=args.force)
+        return 0
     cfg = settings_of(args, pipeline)
     logger.debug(f"settings: {cfg.to_dict()}")
     if not Path(cfg.data).is_dir():  # before anything slower, such as fetching weights
@@ -309,6 +336,19 @@ def _export(pipeline, args, pipelines) -> int:
     out = export_unit(run.path, args.unit, args.out, getattr(pipeline.config, "BACKBONE_MODULES", ()))
     result(f"exported unit {args.unit.strip()} of {run.path} to {out}: model.json, model.weights.h5, model.keras, "
            "export.json")
+    return 0
+
+
+def _report(pipeline, args) -> int:
+    """`compete COMPETITION report RUN`: the run's report.html, written again from its folder."""
+    from compete.common.logs import result
+    from compete.common.reports import write_report
+    from compete.common.runs.run import Run
+
+    given = Path(args.run)
+    folder = given if given.is_dir() and (given / "config.json").is_file() else Run(args.runs_dir, pipeline.name,
+                                                                                    args.run).path
+    result(f"report written: {write_report(folder)}")
     return 0
 
 

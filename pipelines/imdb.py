@@ -39,8 +39,9 @@ RNN_INIT = ("word2vec", "random")
 LINEAR = ("ngram_max", "min_df")
 WORD2VEC = ("w2v_method", "embedding_dim", "w2v_window", "w2v_negatives", "w2v_min_count", "w2v_max_words",
             "w2v_subsample", "w2v_epochs", "w2v_batch_size", "w2v_learning_rate", "w2v_max_reviews", "w2v_seed")
+# Precision changes what a recurrent unit learns, so it keys the unit; jit_compile changes speed only.
 RECURRENT = ("seq_len", "vocab_size", "embedding_dim", "rnn_units", "rnn_dropout", "rnn_epochs", "rnn_batch_size",
-             "rnn_learning_rate", "rnn_keep", "rnn_init")
+             "rnn_learning_rate", "rnn_keep", "rnn_init", "precision")
 
 LINEAR_GROUP, WORD2VEC_GROUP, RECURRENT_GROUP = "linear model", "word2vec", "recurrent model"
 
@@ -208,8 +209,9 @@ def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
 
         return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cfg.rnn_units, name, cfg.rnn_dropout,
                                    cfg.rnn_epochs, cfg.rnn_batch_size, cfg.rnn_learning_rate, cfg.rnn_keep,
-                                   vectors.get() if _uses_vectors(cfg, name) else None, seed=seed)
-    return RecurrentLearner(make_recurrent, settings)
+                                   vectors.get() if _uses_vectors(cfg, name) else None, seed=seed,
+                                   precision=cfg.precision, jit_compile=cfg.jit_compile)
+    return RecurrentLearner(make_recurrent, settings, cfg.jit_compile)
 
 
 @dataclass
@@ -475,7 +477,7 @@ def submit(cfg: ImdbConfig, wait: bool = False) -> Path:
     # Predictions travel with their ids; `submission.write` orders the rows as the sample submission.
     frame = pd.DataFrame({"id": done.test_ids, "sentiment": np.round(done.test, 6)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
-    submission.write(frame, path, test_set.sample, FORMAT)
+    submission.write(frame, path, test_set.sample, FORMAT, run_dir=done.run_dir)
     auc = done.scores["blend"]["auc"]
     result(f"submission written and checked: {path} ({len(frame)} rows)")
     labels = test_set.reviews.labels
@@ -484,7 +486,8 @@ def submit(cfg: ImdbConfig, wait: bool = False) -> Path:
         result(f"test AUC (labels known in this layout): "
                f"{roc_auc(np.array([known[i] for i in done.test_ids]), done.test):.4f}")
     result(f"CV AUC {auc:.4f} (blend of {', '.join(done.names)})")
-    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV AUC {auc:.4f}", cfg.data)
+    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV AUC {auc:.4f}", cfg.data,
+                              upload=cfg.kaggle_submit)
     return path
 
 

@@ -626,7 +626,7 @@ def submit(cfg: PictogramConfig, wait: bool = False) -> Path:
     fmt = submission_format(done.data.vocabulary.classes, cfg.id_column, cfg.label_column)
     frame = pd.DataFrame({cfg.id_column: evaluation.ids, cfg.label_column: done.data.vocabulary.decode(decisions)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
-    submission.write(frame, path, expected(evaluation.ids, fmt), fmt)
+    submission.write(frame, path, expected(evaluation.ids, fmt), fmt, run_dir=done.run_dir)
     key = "macro_f1_bias_tuned_held_out" if use_biases else "macro_f1"
     result(f"submission written and checked: {path} ({len(frame)} rows)")
     result(f"CV macro-F1 {done.scores[key]:.4f} ({'per-class biases tuned out of fold' if use_biases else 'argmax'})")

@@ -187,11 +187,12 @@ def submit(cfg: PlanetConfig, wait: bool = False) -> Path:
     decisions = thresholds.apply(done.test, done.thresholds, weather_forced(done.test))
     frame = pd.DataFrame({"image_name": done.test_ids, "tags": layout.VOCABULARY.decode(decisions)})
     path = Path(cfg.submissions_dir) / COMPETITION / f"{done.run_dir.name}.csv"
-    submission.write(frame, path, sample, FORMAT)
+    submission.write(frame, path, sample, FORMAT, run_dir=done.run_dir)
     score = done.scores["f2_per_class_thresholds_held_out"]
     result(f"submission written and checked: {path} ({len(frame)} rows)")
     result(f"CV mean F2 {score:.4f} (per-class thresholds, tuned out of fold)")
-    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV F2 {score:.4f}", cfg.data)
+    submission.suggest_upload(KAGGLE_SLUG, path, f"{done.run_dir.name} CV F2 {score:.4f}", cfg.data,
+                              upload=cfg.kaggle_submit)
     return path
 
 

@@ -7,9 +7,11 @@ Keras or TensorFlow.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 _PIPELINES: dict[str, "Pipeline"] = {}
@@ -42,11 +44,26 @@ class Pipeline:
     lower_is_better: bool = False
 
     def call(self, action: str, cfg, **kwargs):
-        """Run one action on validated settings, under the input policy (size limits, background) they declare."""
+        """Run one action on validated settings, under the input policy (size limits, background) they declare.
+
+        The action runs as the current command (see `compete.common.runs.executors`), so its session
+        can hand the run's units to the executor the settings name; every run it assembled then gets
+        its `report.html`. An upload (`kaggle_submit`) that cannot happen is refused before any training.
+        """
         from compete.common.io import policy
+        from compete.common.runs import executors
 
         policy.apply(cfg)
-        return self.actions[action](cfg, **kwargs)
+        if action == "submit":
+            from compete.common.submission import check_upload
+
+            check_upload(self.name, cfg.data, cfg.kaggle_submit)  # before any training
+        running = executors.Command(self.name, cfg, functools.partial(train_unit, self.name))
+        with executors.command(running):
+            out = self.actions[action](cfg, **kwargs)
+        for run_dir in running.assembled:
+            write_report(run_dir)
+        return out
 
     def make_sample(self, out_dir, seed: int = 0):
         """Write the built-in sample, marked as such (no upload command is ever suggested for it)."""
@@ -70,6 +87,28 @@ def discover() -> dict[str, Pipeline]:
         if module.name not in ("registry", "cli") and not module.name.startswith("_"):
             importlib.import_module(f"compete.pipelines.{module.name}")
     return dict(sorted(_PIPELINES.items()))
+
+
+def write_report(run_dir) -> None:
+    """`report.html` for a run just assembled; a figure that cannot be drawn is a warning, never a failed command
+    (the scores and the submission are already written)."""
+    from compete.common.logs import logger
+
+    try:
+        from compete.common.reports import write_report as write
+
+        logger.info(f"report {write(run_dir)}")
+    except Exception as error:  # noqa: BLE001 - the report is an extra view of artefacts already saved
+        logger.warning(f"report.html not written for {run_dir}: {type(error).__name__}: {error}; "
+                       f"`compete <competition> report {Path(run_dir).name}` tries again")
+
+
+def train_unit(name: str, settings: dict, unit: str) -> None:
+    """`compete NAME cv --unit UNIT` with `settings` (a dict of them): what a Ray task of `--executor ray` runs."""
+    from compete.common.runs.engine import Unit
+
+    pipeline = get(name)
+    pipeline.call("cv", pipeline.config.build(settings), units=[Unit.parse(unit)])
 
 
 def get(name: str) -> Pipeline:

@@ -3,6 +3,7 @@ batches assembled by parallel workers through `keras.utils.PyDataset`."""
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from pathlib import Path
@@ -125,13 +126,20 @@ class ImageDataset(keras.utils.PyDataset):
         cache: keep decoded, resized images in memory after their first read.
         workers: decoding threads (default: one per core).
         batch_transform: `(images, targets, seed) -> (images, targets)` on whole batches (e.g. MixUp).
+        devices: the data-parallel device count, which must divide every batch's rows: a short batch
+            is filled up with the first images of the epoch's order when `top_up` (training: every
+            image is still seen once an epoch, a few twice), else with repeats of its last image that
+            weigh nothing (validation: the batches carry sample weights, so loss and metrics are those
+            of the real rows) and that `trim` drops from the model's outputs (prediction). With 1,
+            batches are exactly as without it.
+        top_up: fill short batches with other images rather than weightless repeats (training).
     """
 
     def __init__(self, paths, targets=None, *, image_size: int, batch_size: int = 32,
                  augment: Callable | None = None, shuffle: bool = False, seed: int = 0,
                  views: Sequence[Callable] | None = None, on_error: str = "raise",
                  cache: bool = False, workers: int | None = None, max_queue_size: int = 8,
-                 batch_transform: Callable | None = None):
+                 batch_transform: Callable | None = None, devices: int = 1, top_up: bool = False):
         super().__init__(workers=default_workers() if workers is None else workers,
                          use_multiprocessing=False, max_queue_size=max_queue_size)
         self.paths = paths if is_array_source(paths) else [str(p) for p in paths]
@@ -143,6 +151,7 @@ class ImageDataset(keras.utils.PyDataset):
         self.image_size, self.batch_size = image_size, batch_size
         self.augment, self.shuffle, self.seed = augment, shuffle, seed
         self.views = list(views) if views else None
+        self._rows_per_image = len(self.views) if self.views else 1
         self.on_error = on_error
         self.batch_transform = batch_transform
         self.failed: set[int] = set()
@@ -153,6 +162,15 @@ class ImageDataset(keras.utils.PyDataset):
         self._cached = np.zeros(len(self.paths), bool) if cache else None
         self.epoch = 0
         self._order = self._make_order()
+        self.top_up = top_up
+        self._sizes = np.minimum(batch_size, len(self.paths) - np.arange(self.num_batches) * batch_size)
+        # Images added to each batch so that its rows (images x views) divide by the device count.
+        self._pads = -self._sizes % (devices // math.gcd(devices, self._rows_per_image))
+        self._pad_weight = None
+        if self.targets is not None and not top_up and self._pads.any():
+            # Keras averages a batch's loss over all its rows and an epoch's over all batches' rows:
+            # weighting the real rows by (all rows / real rows) gives back the real rows' mean.
+            self._pad_weight = float(self._sizes.sum() + self._pads.sum()) / float(self._sizes.sum())
 
     def _make_order(self) -> np.ndarray:
         if not self.shuffle:
@@ -195,8 +213,26 @@ class ImageDataset(keras.utils.PyDataset):
             image = cv2.resize(image, (self.image_size, self.image_size), interpolation=interpolation)
         return image
 
-    def __getitem__(self, batch: int):
+    def _indices(self, batch: int) -> np.ndarray:
+        """The images of batch `batch`: its own, then any that pad it to a multiple of the devices."""
         indices = self._order[batch * self.batch_size:(batch + 1) * self.batch_size]
+        pad = int(self._pads[batch])
+        if not pad:
+            return indices
+        fill = np.resize(self._order, pad) if self.top_up else np.repeat(indices[-1:], pad)
+        return np.concatenate([indices, fill])
+
+    def trim(self, outputs: np.ndarray) -> np.ndarray:
+        """The model's outputs over this dataset without the rows of images that only pad a batch."""
+        if not self._pads.any():
+            return outputs
+        rows = self._rows_per_image
+        keep = np.concatenate([np.repeat([True, False], [size * rows, pad * rows])
+                               for size, pad in zip(self._sizes, self._pads)])
+        return outputs[keep]
+
+    def __getitem__(self, batch: int):
+        indices = self._indices(batch)
         images = []
         for index in indices:
             image = self._load(int(index))
@@ -213,6 +249,10 @@ class ImageDataset(keras.utils.PyDataset):
         y = self.targets[indices]
         if self.batch_transform is not None:
             x, y = self.batch_transform(x, y, mix_seed(self.seed, self.epoch, batch))
+        if self._pad_weight is not None:
+            weights = np.zeros(len(indices), np.float32)
+            weights[:self._sizes[batch]] = self._pad_weight
+            return x, y, weights
         return x, y
 
 

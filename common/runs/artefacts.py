@@ -23,18 +23,20 @@ def load_npz(path) -> dict:
 
 def save(folder, assembly: Assembly, train: Split, test: Split | None, folds: dict, prefix: str = "",
          names=None) -> None:
-    """`oof.npz` (ids, seed-averaged and per-seed OOF, fold columns) with `oof.csv` beside it, and `test.npz`
-    (ids, predictions). `names` name the prediction outputs (classes, tags) in the CSV's columns."""
+    """`oof.npz` (ids, seed-averaged and per-seed OOF, fold columns, the training targets) with `oof.csv` beside
+    it, and `test.npz` (ids, predictions). `names` name the prediction outputs (classes, tags); they are kept in
+    `oof.npz` and head the CSV's columns. The targets and names let a report score the run from its folder alone."""
     folder = Path(folder)
-    save_oof(folder / f"{prefix}oof.npz", train.ids, assembly.oof_by_seed, assembly.seeds, folds, names)
+    save_oof(folder / f"{prefix}oof.npz", train.ids, assembly.oof_by_seed, assembly.seeds, folds, names,
+             targets=train.targets)
     if assembly.test is not None and test is not None:
         save_npz(folder / f"{prefix}test.npz", ids=test.ids, pred=assembly.test,
                  failed=np.isin(test.ids, assembly.failed_test))
 
 
-def save_oof(path, ids, oof_by_seed, seeds, folds: dict, names=None, **extra) -> None:
-    """An OOF array as `<name>.npz` (ids, `oof` averaged over seeds, `oof_by_seed`, `seeds`, `folds`, and any
-    `extra` arrays) and `<name>.csv` beside it (see `write_oof_csv`).
+def save_oof(path, ids, oof_by_seed, seeds, folds: dict, names=None, targets=None, **extra) -> None:
+    """An OOF array as `<name>.npz` (ids, `oof` averaged over seeds, `oof_by_seed`, `seeds`, `folds`, `names` and
+    `targets` when given, and any `extra` arrays) and `<name>.csv` beside it (see `write_oof_csv`).
 
     Args:
         path: the .npz file to write.
@@ -42,13 +44,15 @@ def save_oof(path, ids, oof_by_seed, seeds, folds: dict, names=None, **extra) ->
         oof_by_seed: (n_seeds, n_rows, ...) predictions, NaN where a row is in no validation fold of that seed.
         seeds: the seeds of the first axis.
         folds: seed -> fold column (one fold per row, -1 for rows never validated on).
-        names: one name per prediction output, for the CSV's columns (default p0, p1, ...).
+        names: one name per prediction output (default p0, p1, ... in the CSV).
+        targets: the true label of each row (class index, one-hot or multi-hot row, 0/1), as trained on.
     """
     oof_by_seed = np.asarray(oof_by_seed)
     seeds = [int(s) for s in seeds]
     columns = np.stack([np.asarray(folds[s]) for s in seeds])
+    known = {"names": None if names is None else np.asarray([str(n) for n in names]), "targets": targets}
     save_npz(path, ids=np.asarray([str(i) for i in ids]), oof=np.mean(oof_by_seed, axis=0), oof_by_seed=oof_by_seed,
-             seeds=np.array(seeds), folds=columns, **extra)
+             seeds=np.array(seeds), folds=columns, **{k: v for k, v in known.items() if v is not None}, **extra)
     write_oof_csv(Path(path).with_suffix(".csv"), ids, oof_by_seed, seeds, columns, names)
 
 
@@ -81,3 +85,11 @@ def write_outputs(run, settings: dict, scores: dict, **extra_json) -> None:
     for name, value in extra_json.items():
         atomic.write_json(run.path / f"{name}.json", value)
     run.write_config(settings)
+
+
+SUBMISSION = "submission.json"
+
+
+def record_submission(folder, path, rows: int) -> None:
+    """`submission.json`: where the run's latest submission was written (absolute) and its rows, for its report."""
+    atomic.write_json(Path(folder) / SUBMISSION, {"path": str(Path(path).resolve()), "rows": int(rows)})

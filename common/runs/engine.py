@@ -12,7 +12,9 @@ scikit-learn or Keras text models run the same way.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -260,7 +262,7 @@ class Engine:
                     elapsed = time.time() - started
                     eta = elapsed / trained * (remaining - 1)
                     logger.info(f"{self.label}unit {index}/{len(units)} (seed {unit.seed}, fold {unit.fold}) done · "
-                                f"elapsed {_clock(elapsed)} · ETA {_clock(eta)}")
+                                f"elapsed {clock(elapsed)} · ETA {clock(eta)}")
                 else:
                     self._refresh(unit)
 
@@ -278,7 +280,8 @@ class Engine:
         if self.test is not None:
             self._predict(model, folder, "test", self.test, np.arange(len(self.test)))
         atomic.write_json(folder / UNIT_FILE, {**identity, "summary": summary,
-                                               "seconds": round(time.time() - started, 1)})
+                                               "seconds": round(time.time() - started, 1),
+                                               "host": socket.gethostname(), "pid": os.getpid()})
 
     def _refresh(self, unit: Unit) -> None:
         """Re-predict a done unit's validation or test rows when they or the prediction settings changed."""
@@ -377,6 +380,7 @@ def _why(saved: dict, now: dict) -> str:
     return "trained by another version"
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """`1m05s`, or `2h03m` from an hour up."""
     seconds = int(round(seconds))
     return f"{seconds // 3600}h{seconds // 60 % 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"

@@ -42,14 +42,21 @@ def predict_options(cfg):
     return PredictOptions(tta=cfg.tta)
 
 
+def compute_options(cfg):
+    """Precision, XLA compilation and devices of an image pipeline's settings."""
+    from compete.common.training.options import ComputeOptions
+
+    return ComputeOptions(precision=cfg.precision, jit_compile=cfg.jit_compile, devices=cfg.devices)
+
+
 def image_learner(cfg, build_model, **kwargs):
     """The image fold model of an image pipeline's settings; `kwargs` are ImageLearner's (loss, fallback, ...)."""
     from compete.common.models.backbones import get_spec
     from compete.common.training.image_learner import ImageLearner
 
     return ImageLearner(build_model, settings=cfg.unit_settings(), fit=fit_options(cfg), loader=loader_options(cfg),
-                        predict=predict_options(cfg), blocks=get_spec(cfg.backbone).blocks,
-                        pretrained=cfg.weights is not None, **kwargs)
+                        predict=predict_options(cfg), compute=compute_options(cfg),
+                        blocks=get_spec(cfg.backbone).blocks, pretrained=cfg.weights is not None, **kwargs)
 
 
 def resolve_weights(cfg) -> None:

@@ -36,6 +36,9 @@ Run = Annotated[str, AfterValidator(_plain_folder_name), setting(
 RunsDir = Annotated[str, setting("where runs are kept", OUTPUT, allowed="a folder")]
 SubmissionsDir = Annotated[str, setting("where submission CSVs are written", OUTPUT, allowed="a folder")]
 NSplits = Annotated[Int, setting("number of cross-validation folds", CV, ge=2, le=100)]
+KaggleSubmit = Annotated[Bool, setting(
+    "submit: upload the checked CSV to the competition through the Kaggle API (never for the built-in sample), "
+    "with the CV score in its message", OUTPUT)]
 Executor = Annotated[Literal["local", "ray"], setting(
     "where a run's pending units train: local (one after another in this process) or ray (in parallel, as Ray "
     "tasks on the cluster at ray-address)", COMPUTE)]
@@ -106,12 +109,13 @@ class RunSettings(Settings):
     run: Run = ""
     runs_dir: RunsDir = "runs"
     submissions_dir: SubmissionsDir = "submissions"
+    kaggle_submit: KaggleSubmit = False
     executor: Executor = "local"
     ray_address: RayAddress = None
     ray_cpus_per_unit: RayCpusPerUnit = 1
 
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = frozenset({
-        "data", "run", "runs_dir", "submissions_dir", "seeds", "n_splits", "limit_train", "executor", "ray_address",
+        "data", "run", "runs_dir", "submissions_dir", "seeds", "n_splits", "limit_train", "kaggle_submit", "executor", "ray_address",
         "ray_cpus_per_unit"})
 
     @model_validator(mode="after")

@@ -84,16 +84,18 @@ class RecurrentLearner(SklearnLearner):
     """A fold model around `make_classifier(seed) -> RecurrentClassifier`; saved as `.keras` plus JSON.
 
     Each unit trains with its own seed (`Unit.training_seed`), so seeds differ in more than their folds.
+    The fit's summary names the dtype policy the unit trained under; `jit_compile` (auto, on, off)
+    applies to loaded models too, and like in training it changes speed only.
     """
 
-    def __init__(self, make_classifier: Callable[[int], object], settings: dict):
+    def __init__(self, make_classifier: Callable[[int], object], settings: dict, jit_compile: str = "auto"):
         super().__init__(None, settings)
-        self.make_classifier = make_classifier
+        self.make_classifier, self.jit_compile = make_classifier, jit_compile
 
     def fit(self, data, train_rows, valid_rows, seed: int, workdir: Path):
         classifier = self.make_classifier(seed)
         classifier.fit(data.take(train_rows), np.asarray(data.targets)[train_rows])
-        return classifier, {"seed": int(seed)}
+        return classifier, {"seed": int(seed), "precision": classifier.policy_}
 
     def save(self, model, workdir: Path) -> None:
         model.save(workdir)
@@ -101,4 +103,4 @@ class RecurrentLearner(SklearnLearner):
     def load(self, workdir: Path):
         from compete.common.text.recurrent import RecurrentClassifier
 
-        return RecurrentClassifier.load(workdir)
+        return RecurrentClassifier.load(workdir, self.jit_compile)

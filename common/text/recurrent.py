@@ -1,13 +1,16 @@
-"""A many-to-one recurrent review classifier in Keras 3: TextVectorization, Embedding, bidirectional LSTM/GRU.
+"""A many-to-one recurrent review classifier in Keras 3: token ids, Embedding, bidirectional LSTM/GRU.
 
 Texts arrive cleaned (tokens separated by spaces), so the vectoriser only splits on
 whitespace and its vocabulary matches word2vec's, which can initialise the embedding.
-A fitted classifier saves as a `.keras` model plus a JSON file of its vocabulary and
-settings (the vectoriser is rebuilt from the vocabulary): nothing is pickled.
+The vectoriser is plain Python and NumPy (TextVectorization needs TensorFlow under every
+backend), with TextVectorization's vocabulary and ids. A fitted classifier saves as a
+`.keras` model plus a JSON file of its vocabulary and settings: nothing is pickled.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain, repeat
 from pathlib import Path
 
 import keras
@@ -15,10 +18,12 @@ import numpy as np
 from keras import layers
 
 from compete.common.io import atomic
+from compete.common.training import precision as precisions
 
 CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
 MODEL_FILE = "model.keras"
 STATE_FILE = "recurrent.json"
+PAD, UNK = "", "[UNK]"  # ids 0 and 1
 
 
 def truncate(texts, length: int, keep: str = "end") -> np.ndarray:
@@ -32,27 +37,48 @@ def truncate(texts, length: int, keep: str = "end") -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def make_vectorizer(texts, vocab_size: int, seq_len: int, vocabulary=None) -> layers.TextVectorization:
+def build_vocabulary(texts, vocab_size: int) -> list[str]:
+    """Padding, unknown, then the most frequent tokens of `texts`: `vocab_size` entries at most.
+
+    Ties go to the token later in code-point order, as in TextVectorization (which sorts
+    by count, then token, both descending), so the same texts always give the same ids.
+    """
+    if vocab_size < 2:
+        raise ValueError(f"vocab_size {vocab_size}: padding and unknown need at least 2")
+    counts = Counter(chain.from_iterable(text.split() for text in texts))
+    counts.pop(UNK, None)
+    ranked = sorted(counts.items(), key=lambda item: (item[1], item[0]), reverse=True)
+    return [PAD, UNK] + [token for token, _ in ranked[:vocab_size - 2]]
+
+
+class Vectorizer:
+    """A vocabulary (padding and unknown first), its token -> id map, and the length texts are padded or cut to."""
+
+    def __init__(self, vocabulary, seq_len: int):
+        self.vocabulary, self.seq_len = list(vocabulary), int(seq_len)
+        if self.vocabulary[:2] != [PAD, UNK]:
+            raise ValueError(f"a vocabulary starts with {PAD!r} and {UNK!r}; got {self.vocabulary[:2]}")
+        self.index = {token: i for i, token in enumerate(self.vocabulary)}
+
+
+def make_vectorizer(texts, vocab_size: int, seq_len: int, vocabulary=None) -> Vectorizer:
     """Integer ids (0 padding, 1 unknown) for the `vocab_size` most frequent tokens of `texts`.
 
-    Given `vocabulary` (a saved `get_vocabulary()`, padding and unknown first), the
-    vectoriser is rebuilt from it and `texts` are not read.
+    Given `vocabulary` (a saved one, padding and unknown first), it is used as is and
+    `texts` are not read.
     """
-    vectorizer = layers.TextVectorization(max_tokens=vocab_size, standardize=None, split="whitespace",
-                                          output_mode="int", output_sequence_length=seq_len,
-                                          vocabulary=None if vocabulary is None else list(vocabulary))
-    if vocabulary is None:
-        vectorizer.adapt(np.asarray(texts, dtype=object), batch_size=1024)
-    return vectorizer
+    return Vectorizer(build_vocabulary(texts, vocab_size) if vocabulary is None else vocabulary, seq_len)
 
 
-def vectorize(vectorizer, texts, batch_size: int = 4096) -> np.ndarray:
-    """Token ids as a NumPy int32 array (vectorised once, so training reads plain arrays)."""
-    texts = np.asarray(texts, dtype=object)
-    parts = [keras.ops.convert_to_numpy(vectorizer(texts[i:i + batch_size])) for i in range(0, len(texts), batch_size)]
-    if not parts:
-        raise ValueError("no texts to vectorise")
-    return np.concatenate(parts).astype(np.int32)
+def vectorize(vectorizer: Vectorizer, texts) -> np.ndarray:
+    """(texts, seq_len) int32 ids: each text's first `seq_len` tokens, unknown ones 1, padded at the end with 0."""
+    seq_len = vectorizer.seq_len
+    tokens = [text.split()[:seq_len] for text in texts]
+    lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    ids = np.fromiter(map(vectorizer.index.get, chain.from_iterable(tokens), repeat(1)), np.int32, int(lengths.sum()))
+    out = np.zeros((len(tokens), seq_len), np.int32)
+    out[np.arange(seq_len) < lengths[:, None]] = ids  # row by row, so each row's ids fill its first columns
+    return out
 
 
 def embedding_matrix(vocabulary: list[str], vectors, dim: int, seed: int = 0) -> np.ndarray:
@@ -70,52 +96,61 @@ def embedding_matrix(vocabulary: list[str], vectors, dim: int, seed: int = 0) ->
 
 
 def build(vocab_size: int, seq_len: int, embedding_dim: int = 100, units: int = 64, cell: str = "lstm",
-          dropout: float = 0.2, initial_embedding: np.ndarray | None = None, learning_rate: float = 2e-3) -> keras.Model:
-    """Token ids -> masked Embedding -> Bidirectional(cell) final state -> dropout -> sigmoid.
+          dropout: float = 0.2, initial_embedding: np.ndarray | None = None, learning_rate: float = 2e-3,
+          policy: str = "float32", jit_compile="auto") -> keras.Model:
+    """Token ids -> masked Embedding -> Bidirectional(cell) final state -> dropout -> sigmoid, under dtype `policy`.
 
-    `initial_embedding` is set as the embedding's weights (not as an initializer, which
-    a saved model would carry in its configuration).
+    The output layer stays float32 whatever the policy. `initial_embedding` is set as the
+    embedding's weights (not as an initializer, which a saved model would carry in its configuration).
     """
     if cell not in CELLS:
         raise ValueError(f"Unknown recurrent cell {cell!r}; available: {', '.join(CELLS)}")
-    ids = keras.Input((seq_len,), dtype="int32", name="token_ids")
-    embedding = layers.Embedding(vocab_size, embedding_dim, embeddings_initializer="uniform", mask_zero=True,
-                                 name="embedding")
-    x = embedding(ids)
-    x = layers.SpatialDropout1D(dropout)(x)
-    x = layers.Bidirectional(CELLS[cell](units))(x)
-    x = layers.Dropout(dropout)(x)
-    out = layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(ids, out, name=f"bi{cell}")
+    with precisions.dtype_policy(policy):
+        ids = keras.Input((seq_len,), dtype="int32", name="token_ids")
+        embedding = layers.Embedding(vocab_size, embedding_dim, embeddings_initializer="uniform", mask_zero=True,
+                                     name="embedding")
+        x = embedding(ids)
+        x = layers.SpatialDropout1D(dropout)(x)
+        x = layers.Bidirectional(CELLS[cell](units))(x)
+        x = layers.Dropout(dropout)(x)
+        out = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+        model = keras.Model(ids, out, name=f"bi{cell}")
     if initial_embedding is not None:
         embedding.set_weights([np.asarray(initial_embedding, np.float32)])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", jit_compile=jit_compile)
     return model
 
 
 class RecurrentClassifier:
-    """fit(texts, y) / predict_proba(texts) around the vectoriser and the bidirectional model."""
+    """fit(texts, y) / predict_proba(texts) around the vectoriser and the bidirectional model.
+
+    `precision` (auto, float32, mixed_float16, mixed_bfloat16) is a setting, saved with the
+    model; `policy_` is the dtype policy it resolved to. `jit_compile` (auto, on, off) only
+    changes speed, so it is not saved.
+    """
 
     def __init__(self, vocab_size: int = 20000, seq_len: int = 200, embedding_dim: int = 100, units: int = 64,
                  cell: str = "lstm", dropout: float = 0.2, epochs: int = 2, batch_size: int = 64,
-                 learning_rate: float = 2e-3, keep: str = "end", word_vectors=None, seed: int = 0, verbose: int = 0):
+                 learning_rate: float = 2e-3, keep: str = "end", word_vectors=None, seed: int = 0, verbose: int = 0,
+                 precision: str = "float32", jit_compile: str = "auto"):
         self.settings = dict(vocab_size=vocab_size, seq_len=seq_len, embedding_dim=embedding_dim, units=units,
-                             cell=cell, dropout=dropout, learning_rate=learning_rate)
+                             cell=cell, dropout=dropout, learning_rate=learning_rate, precision=precision)
         self.epochs, self.batch_size, self.keep, self.seed, self.verbose = epochs, batch_size, keep, seed, verbose
-        self.word_vectors = word_vectors
+        self.word_vectors, self.jit_compile = word_vectors, jit_compile
 
     def fit(self, texts, y):
         keras.utils.set_random_seed(self.seed)
         s = self.settings
         cut = truncate(texts, s["seq_len"], self.keep)
         self.vectorizer_ = make_vectorizer(cut, s["vocab_size"], s["seq_len"])
-        vocabulary = self.vectorizer_.get_vocabulary()
-        initial = None if self.word_vectors is None else embedding_matrix(vocabulary, self.word_vectors, s["embedding_dim"], self.seed)
+        vocabulary = self.vectorizer_.vocabulary
+        initial = (None if self.word_vectors is None
+                   else embedding_matrix(vocabulary, self.word_vectors, s["embedding_dim"], self.seed))
+        self.policy_ = precisions.resolve(s["precision"])
         self.model_ = build(len(vocabulary), s["seq_len"], s["embedding_dim"], s["units"], s["cell"], s["dropout"],
-                            initial, s["learning_rate"])
-        ids = vectorize(self.vectorizer_, cut)
-        self.model_.fit(ids, np.asarray(y, np.float32), batch_size=self.batch_size, epochs=self.epochs,
-                        shuffle=True, verbose=self.verbose)
+                            initial, s["learning_rate"], self.policy_, precisions.jit_compile(self.jit_compile))
+        self.model_.fit(vectorize(self.vectorizer_, cut), np.asarray(y, np.float32), batch_size=self.batch_size,
+                        epochs=self.epochs, shuffle=True, verbose=self.verbose)
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
@@ -130,16 +165,22 @@ class RecurrentClassifier:
             self.model_.save(tmp)
         atomic.write_json(folder / STATE_FILE, {
             "settings": self.settings, "epochs": self.epochs, "batch_size": self.batch_size, "keep": self.keep,
-            "seed": self.seed, "vocabulary": [str(word) for word in self.vectorizer_.get_vocabulary()]})
+            "seed": self.seed, "vocabulary": self.vectorizer_.vocabulary})
 
     @classmethod
-    def load(cls, folder) -> "RecurrentClassifier":
-        """A fitted classifier back from what `save` wrote (ready to predict; word vectors are not needed)."""
+    def load(cls, folder, jit_compile: str = "auto") -> "RecurrentClassifier":
+        """A fitted classifier back from what `save` wrote (ready to predict; word vectors are not needed).
+
+        Files saved before precision was a setting were float32.
+        """
         folder = Path(folder)
         state = atomic.read_json(folder / STATE_FILE)
-        s = state["settings"]
+        s = {"precision": "float32", **state["settings"]}
         classifier = cls(**s, epochs=state["epochs"], batch_size=state["batch_size"], keep=state["keep"],
-                         seed=state["seed"])
+                         seed=state["seed"], jit_compile=jit_compile)
         classifier.vectorizer_ = make_vectorizer(None, s["vocab_size"], s["seq_len"], vocabulary=state["vocabulary"])
         classifier.model_ = keras.saving.load_model(folder / MODEL_FILE, compile=False)
+        if jit_compile != "auto":  # a loaded model resolves auto itself when it first predicts
+            classifier.model_.jit_compile = precisions.jit_compile(jit_compile)
+        classifier.policy_ = classifier.model_.get_layer("embedding").dtype_policy.name
         return classifier

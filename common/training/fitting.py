@@ -141,10 +141,14 @@ def stages(options: FitOptions, pretrained: bool) -> list[tuple[str, int, float]
 def fit(model: keras.Model, train, valid, out_dir, options: FitOptions, *, loss, metrics=(), blocks=(),
         pretrained=False,
         monitor: str = "val_loss", mode: str = "min", class_weight: dict | None = None,
-        verbose: int | None = None) -> dict:
+        verbose: int | None = None, jit_compile="auto", weighted_metrics: bool = False) -> dict:
     """Train `model` in place on `train`, validating on `valid`, and keep the best epoch's weights.
 
-    Writes `history_<stage>.csv` into `out_dir`; returns a summary of the best epoch.
+    `jit_compile` is `model.compile`'s (XLA: True, False or Keras' "auto"); a model built under
+    mixed_float16 gets a loss-scaling optimiser from `compile` itself. `weighted_metrics` weighs
+    the metrics by the batches' sample weights (and class weights), as the loss always is: Keras
+    leaves plain `metrics` unweighted. Writes `history_<stage>.csv` into `out_dir`; returns a
+    summary of the best epoch.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,7 +159,8 @@ def fit(model: keras.Model, train, valid, out_dir, options: FitOptions, *, loss,
             continue
         set_trainable(model, stage, blocks, options.unfreeze_blocks, freeze_batchnorm=pretrained)
         model.compile(optimizer=make_optimizer(options.optimizer, learning_rate, options.momentum), loss=loss,
-                      metrics=list(metrics))
+                      **{"weighted_metrics" if weighted_metrics else "metrics": list(metrics)},
+                      jit_compile=jit_compile)
         callbacks = [interrupts.keras_callback(), best,
                      keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=options.patience),
                      HistoryCSV(out_dir / f"history_{stage}.csv")]

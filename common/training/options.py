@@ -60,3 +60,15 @@ class PredictOptions:
     """How predictions are made: dihedral TTA views (and the loader's image size and batch)."""
 
     tta: int = 1
+
+
+@dataclass(frozen=True)
+class ComputeOptions:
+    """How a unit is computed: dtype policy (precision), XLA compilation, local devices to split batches across.
+
+    Plain setting values ("auto", "on", "all", "2"...); `precision` and `devices` resolve them on the machine.
+    """
+
+    precision: str = "auto"
+    jit_compile: str = "auto"
+    devices: str = "1"

@@ -74,8 +74,8 @@ def test_a_saved_resnet_loads_in_a_fresh_process_through_the_learner(tmp_path):
     save = ("from compete.common.models.classifier import build_image_classifier\n"
             f"build_image_classifier('resnet20', 16, 3, 'softmax').save({str(tmp_path / 'model.keras')!r})\n")
     load = ("import numpy as np\n"
-            "from compete.common.training.image_learner import ImageLearner\n"
-            f"model = ImageLearner.load(None, {str(tmp_path)!r})\n"
+            "from compete.common.training.image_learner import load_model\n"
+            f"model = load_model({str(tmp_path)!r})\n"
             "print(model.predict(np.zeros((2, 16, 16, 3), 'uint8'), verbose=0).shape)\n")
     for code in (save, load):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

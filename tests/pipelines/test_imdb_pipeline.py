@@ -488,3 +488,19 @@ def test_the_first_reviews_all_of_one_class_are_named_as_such(download, tmp_path
     err = _refused(capsys, tmp_path, ["imdb", "cv", "--data", str(download), *_dirs(tmp_path), *FAST,
                                       "--limit-train", "20"])
     assert "the labels are all one class: the first 20 labeled reviews all have sentiment 0" in err
+
+
+def test_precision_keys_a_recurrent_unit_and_jit_compile_does_not():
+    """Precision changes what a recurrent model learns (a new folder, new units); XLA compilation only its speed."""
+    from compete.pipelines.imdb import ImdbConfig, _learner, _model_settings
+
+    cfg = ImdbConfig(data="d", models="tfidf_lr,lstm", rnn_init="random")
+    key = _model_settings(cfg, "lstm")
+    assert key["precision"] == "auto" and "jit_compile" not in key
+    assert _model_settings(cfg.replace(jit_compile="off"), "lstm") == key
+    assert _model_settings(cfg.replace(precision="mixed_bfloat16"), "lstm") != key
+    assert _model_settings(cfg.replace(precision="mixed_bfloat16"), "tfidf_lr") == _model_settings(cfg, "tfidf_lr")
+    learner = _learner(cfg.replace(precision="mixed_float16", jit_compile="off"), "gru", None)
+    classifier = learner.make_classifier(3)
+    assert classifier.settings["precision"] == "mixed_float16"
+    assert classifier.jit_compile == learner.jit_compile == "off"

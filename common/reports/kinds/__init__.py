@@ -1,0 +1,1 @@
+"""One module per competition, each registering its report sections with `compete.common.reports.registry`."""
