@@ -92,7 +92,7 @@ def _label_problems(values: pd.Series, fmt: SubmissionFormat, column: str) -> li
 
 def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat, run_dir=None) -> Path:
     """Check `frame` against `sample`, order it as the sample, and write it atomically; with `run_dir`, the run
-    it came from records where it was written (`submission.json`, which its report previews).
+    it came from records where it was written (`submission.json`) and its report is written with the preview.
 
     Raises DataError (and writes nothing) if the check finds anything wrong.
     """
@@ -102,9 +102,11 @@ def write(frame: pd.DataFrame, path, sample: pd.DataFrame, fmt: SubmissionFormat
     order = pd.Index(frame[fmt.id_column].astype(str)).get_indexer(sample[fmt.id_column])
     atomic.write_csv(path, frame.iloc[order].reset_index(drop=True))
     if run_dir is not None:
+        from compete.common.reports import refresh
         from compete.common.runs.artefacts import record_submission
 
         record_submission(run_dir, path, len(frame))
+        refresh(run_dir)
     return Path(path)
 
 

@@ -11,7 +11,6 @@ import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 _PIPELINES: dict[str, "Pipeline"] = {}
@@ -61,8 +60,11 @@ class Pipeline:
         running = executors.Command(self.name, cfg, functools.partial(train_unit, self.name))
         with executors.command(running):
             out = self.actions[action](cfg, **kwargs)
+        from compete.common.reports import refresh
+
         for run_dir in running.assembled:
-            write_report(run_dir)
+            if run_dir not in running.reported:
+                refresh(run_dir)
         return out
 
     def make_sample(self, out_dir, seed: int = 0):
@@ -87,20 +89,6 @@ def discover() -> dict[str, Pipeline]:
         if module.name not in ("registry", "cli") and not module.name.startswith("_"):
             importlib.import_module(f"compete.pipelines.{module.name}")
     return dict(sorted(_PIPELINES.items()))
-
-
-def write_report(run_dir) -> None:
-    """`report.html` for a run just assembled; a figure that cannot be drawn is a warning, never a failed command
-    (the scores and the submission are already written)."""
-    from compete.common.logs import logger
-
-    try:
-        from compete.common.reports import write_report as write
-
-        logger.info(f"report {write(run_dir)}")
-    except Exception as error:  # noqa: BLE001 - the report is an extra view of artefacts already saved
-        logger.warning(f"report.html not written for {run_dir}: {type(error).__name__}: {error}; "
-                       f"`compete <competition> report {Path(run_dir).name}` tries again")
 
 
 def train_unit(name: str, settings: dict, unit: str) -> None:

@@ -36,3 +36,28 @@ def _input_policy(monkeypatch):
     from compete.common.io import policy
 
     monkeypatch.setattr(policy, "current", policy.current)
+
+
+DRAWN = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reports_only_where_checked():
+    """`report.html` is drawn (a second or more of matplotlib per run) only in modules that check it, which
+    use `drawn_reports`; elsewhere commands run as they do for a user, less that last drawing."""
+    from compete.common import reports
+
+    DRAWN["refresh"] = reports.refresh
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reports, "refresh", lambda run_dir: None)
+        yield
+
+
+@pytest.fixture(scope="module")
+def drawn_reports():
+    """Commands in this module draw their reports (use as a module-scoped autouse fixture)."""
+    from compete.common import reports
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reports, "refresh", DRAWN["refresh"])
+        yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 from keras import layers, ops
 
@@ -21,6 +23,8 @@ class Preprocess(layers.Layer):
 
     def call(self, x):
         x = ops.cast(x, self.compute_dtype)
+        if self.mode == "raw":
+            return x
         if self.mode == "unit":
             return x / 255.0
         if self.mode == "tf":
@@ -50,8 +54,11 @@ def build_image_classifier(backbone: str, image_size: int, num_outputs: int, act
     base = build_backbone(backbone, (image_size, image_size, 3), weights)
     base.name = "backbone"
     x = base(x, training=False) if weights else base(x)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    pool = layers.GlobalAveragePooling1D if len(x.shape) == 3 else layers.GlobalAveragePooling2D  # tokens or a map
+    x = pool(name="pool")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(num_outputs, activation=activation, name="head", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=f"{spec.name}_classifier")
+    # Keras names allow no "/": a `hub:/path/to/preset` backbone is named after its folder.
+    name = re.sub(r"\W", "_", spec.name.rstrip("/").rsplit("/", 1)[-1].split(":")[-1]) or "backbone"
+    return keras.Model(inputs, outputs, name=f"{name}_classifier")

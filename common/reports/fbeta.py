@@ -46,3 +46,6 @@ def draw(figure, scores, names, chosen, positives, beta: float, grid=GRID, colum
         lowest.set_xlabel("threshold")
     for ax in axes[::columns]:
         ax.set_ylabel(f"F{beta:g}")
+    inches = figure.get_size_inches()
+    figure.subplots_adjust(left=0.55 / inches[0], right=1 - 0.1 / inches[0], bottom=0.45 / inches[1],
+                           top=1 - 0.3 / inches[1], wspace=0.08, hspace=0.35)

@@ -7,6 +7,7 @@ import io
 from typing import Callable
 
 DPI = 100
+COMPRESSION = 3  # zlib level of the PNGs: about a third of level 6's time for a slightly larger file
 
 
 @contextlib.contextmanager
@@ -22,13 +23,17 @@ def style():
         yield
 
 
-def render(draw: Callable, width: float, height: float) -> bytes:
-    """PNG bytes of a `width` x `height` inch figure that `draw(figure)` fills."""
+def render(draw: Callable, width: float, height: float, layout: str | None = "constrained") -> bytes:
+    """PNG bytes of a `width` x `height` inch figure that `draw(figure)` fills.
+
+    `layout=None` leaves the spacing to `draw` (`figure.subplots_adjust`): a grid of many small
+    plots lays out in seconds under the constrained layout, in milliseconds with fixed margins.
+    """
     from matplotlib.figure import Figure
 
     with style():
-        figure = Figure(figsize=(width, height), layout="constrained")
+        figure = Figure(figsize=(width, height), layout=layout)
         draw(figure)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", pil_kwargs={"compress_level": COMPRESSION})
     return buffer.getvalue()

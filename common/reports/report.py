@@ -33,3 +33,22 @@ def write_report(run_dir) -> Path:
     path = folder.path / REPORT
     atomic.write_text(path, build(folder))
     return path
+
+
+def refresh(run_dir) -> Path | None:
+    """Write `report.html` for a run a command has just assembled or submitted, and say where. A figure that
+    cannot be drawn is a warning, never a failed command: the scores and the submission are already saved."""
+    from compete.common.logs import logger
+    from compete.common.runs import executors
+
+    command = executors.current()
+    if command is not None:
+        command.reported.add(Path(run_dir))
+    try:
+        path = write_report(run_dir)
+    except Exception as error:  # noqa: BLE001 - the report is one more view of artefacts already written
+        logger.warning(f"report.html not written for {run_dir}: {type(error).__name__}: {error}; "
+                       f"`compete <competition> report {Path(run_dir).name}` tries again")
+        return None
+    logger.info(f"report {path}")
+    return path

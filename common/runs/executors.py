@@ -30,12 +30,14 @@ class Command:
             `compete COMPETITION cv --unit seedS/foldF` with those settings.
         assembled: the folders of the runs this command assembled, in order (filled by their sessions),
             so that what follows the command (the report) knows them without any pipeline passing them on.
+        reported: those whose report is already written (a submission writes it before its last words).
     """
 
     competition: str
     settings: Any
     train_unit: Callable[[dict, str], None]
     assembled: list = field(default_factory=list, compare=False)
+    reported: set = field(default_factory=set, compare=False)
 
     @property
     def on_ray(self) -> bool:

@@ -27,8 +27,6 @@ from compete.common.runs.lock import FileLock
 
 MODEL_FILE = "model.keras"
 FILES = ("model.json", "model.weights.h5", "model.keras", "export.json")
-# Modules whose import registers the custom layers of compete's models with Keras.
-MODEL_MODULES = ("compete.common.models.serializable",)  # every custom layer compete saves
 
 
 def units_of(run_path: Path) -> list[Unit]:
@@ -81,12 +79,11 @@ def export_unit(run_path, unit: str, out, modules=()) -> Path:
         check(run_path, unit, out)  # again, now that no command can retrain the unit under us
         import keras
 
-        for module in (*MODEL_MODULES, *modules):
+        for module in modules:
             importlib.import_module(module)
+        from compete.common.models import serializable
         saved = atomic.read_json(folder / UNIT_FILE)
-        backbone = str(saved.get("settings", {}).get("backbone", ""))
-        if ":" in backbone:  # a backbone given as package.module:function registers its layers on import
-            importlib.import_module(backbone.split(":")[0])
+        serializable.prepare(folder / MODEL_FILE, str(saved.get("settings", {}).get("backbone", "")))
         model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -100,7 +97,8 @@ def export_unit(run_path, unit: str, out, modules=()) -> Path:
                 "run": str(Path(run_path)), "unit": parsed.name, "keras": keras.__version__,
                 "input_shape": _shape(model.input_shape), "output_shape": _shape(model.output_shape),
                 "inputs": "raw 0-255 RGB images; the scaling is a layer inside the model",
-                "custom_objects": f"import {MODEL_MODULES[0]} (and the backbone's module) before reading",
+                "custom_objects": f"import {serializable.__name__} (and the backbone's module; keras_hub for a "
+                                  "hub: backbone) before reading",
                 "settings": saved.get("settings", {}), "key": saved.get("key")})
             os.chmod(staging, 0o777 & ~_umask())
             if out.is_dir():

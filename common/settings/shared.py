@@ -215,7 +215,27 @@ class ImageCVConfig(RunSettings):
                           "none, or a local weights file")
         if self.weights not in (None, "imagenet") and not Path(self.weights).is_file():
             raise Invalid("weights", self.weights, "no such file", "imagenet, none, or a local weights file")
+        if self.fine_tune == "partial" and self.unfreeze_blocks > len(spec.blocks):
+            raise Invalid("unfreeze_blocks" if spec.blocks else "fine_tune",
+                          self.unfreeze_blocks if spec.blocks else self.fine_tune,
+                          f"backbone {spec.name} declares {len(spec.blocks)} block(s)",
+                          f"at most {len(spec.blocks)}" if spec.blocks else "head or full")
         return self
+
+    def unit_settings(self) -> dict:
+        """As the base class, plus the content of the files the starting model is read from: a weights file, a
+        local keras-hub preset. A unit trained from other bytes at the same path is another unit."""
+        from compete.common.models.backbones import hub
+        from compete.common.runs import fingerprint
+
+        settings = super().unit_settings()
+        read = [Path(self.weights)] if self.weights not in (None, "imagenet") else []
+        if str(self.backbone).startswith(f"{hub.PREFIX}:"):
+            read += hub.files(self.backbone)
+        if read:
+            settings["starting_files"] = fingerprint.digest([str(p.name) for p in read],
+                                                            fingerprint.of_files([str(p) for p in read]))
+        return settings
 
     def run_prefix(self) -> str:
         return f"{Path(str(self.backbone).split(':')[-1]).name}-{self.image_size}px"

@@ -97,8 +97,9 @@ def load_model(workdir, on: devices.Devices = devices.Devices(), jit_compile: st
     """A unit's saved model (`workdir/model.keras`), its weights placed on `on`'s devices; `jit_compile` as fitted."""
     import keras
 
-    from compete.common.models import serializable  # noqa: F401  (custom layers known before loading)
+    from compete.common.models import serializable  # custom layers known before loading
 
+    serializable.prepare(Path(workdir) / MODEL_FILE)
     with on.scope():  # the weights are placed as the distribution wants them
         model = keras.saving.load_model(Path(workdir) / MODEL_FILE, compile=False)
     jit = precision.jit_compile(jit_compile)

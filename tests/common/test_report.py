@@ -22,6 +22,12 @@ from compete.common.runs import artefacts
 from compete.common.runs.engine import Assembly, Split
 from compete.pipelines.cli import main
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _drawn(drawn_reports):
+    """Commands here end by drawing their reports, as for a user (the other test modules skip that)."""
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 VOID = {"meta", "img", "br", "hr", "link", "input"}
 COMMON = ["Scores", "Folds and seeds", "Learning curves", "Submission", "Settings"]
@@ -336,3 +342,42 @@ def test_importing_the_report_package_leaves_matplotlib_unloaded(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_submit_writes_the_report_at_the_end_and_the_report_verb_writes_it_again(planet_run, capsys):
+    report = planet_run / "report.html"
+    first = _read(report)  # written by the fixture's `submit`, after the submission
+    submitted = planet_run.parents[2] / "subs" / "planet" / "tiny.csv"
+    assert first.sections["Submission"]["notes"][0].startswith(f"{submitted.resolve()} (recorded in submission.json)")
+    report.unlink()
+    capsys.readouterr()
+    assert main(["planet", "report", "tiny", "--runs-dir", str(planet_run.parents[1])]) == 0
+    assert f"report written: {report}" in capsys.readouterr().out
+    assert list(_read(report).sections) == list(first.sections)
+    report.unlink()
+    assert main(["planet", "report", str(planet_run)]) == 0  # a run folder given by its path
+    assert report.is_file()
+    assert main(["planet", "report", "no-such-run", "--runs-dir", str(planet_run.parents[1])]) == 2
+    assert "no such run folder" in capsys.readouterr().err
+
+
+def test_a_unit_only_command_writes_no_report_and_cv_does(planet_sample, tmp_path):
+    common = ["--data", str(planet_sample), "--runs-dir", str(tmp_path / "runs"), "--backbone", "tiny_cnn",
+              "--weights", "none", "--image-size", "32", "--epochs", "1", "--n-splits", "2", "--tta", "1",
+              "--run", "units", "-q"]
+    run = tmp_path / "runs" / "planet" / "units"
+    assert main(["planet", "cv", *common, "--unit", "seed0/fold0"]) == 0
+    assert not (run / "report.html").exists()
+    assert main(["planet", "cv", *common]) == 0
+    written = _read(run / "report.html")
+    assert list(written.sections) == ["Scores", "Thresholds per tag", *COMMON[1:]]
+    assert written.sections["Submission"]["notes"][0].startswith("no submission written for this run")
+
+
+def test_a_report_that_cannot_be_drawn_is_a_warning_not_a_failed_command(imdb_run, monkeypatch, log):
+    from compete.common.reports import refresh
+    from compete.common.reports import report as reports
+
+    monkeypatch.setattr(reports, "build", lambda folder: (_ for _ in ()).throw(RuntimeError("no fonts today")))
+    assert refresh(imdb_run) is None
+    assert "report.html not written" in log.text and "no fonts today" in log.text

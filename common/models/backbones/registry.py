@@ -10,7 +10,9 @@ from typing import Callable
 
 from compete.common.errors import DataError
 
-PREPROCESSING_MODES = ("unit", "tf", "caffe", "torch")
+# How raw 0-255 RGB pixels are scaled: [0, 1], [-1, 1], BGR mean-subtracted, ImageNet mean/std, or not at all
+# (a backbone that scales them itself, such as a keras-hub preset with its image converter).
+PREPROCESSING_MODES = ("unit", "tf", "caffe", "torch", "raw")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class BackboneSpec:
 
 
 _REGISTRY: dict[str, BackboneSpec] = {}
+_PREFIXES: dict[str, Callable[[str], BackboneSpec]] = {}
 
 
 def register_backbone(name: str | None = None, **spec_fields):
@@ -58,6 +61,11 @@ def register_backbone(name: str | None = None, **spec_fields):
     return wrap
 
 
+def register_prefix(prefix: str, resolve: Callable[[str], BackboneSpec]) -> None:
+    """Backbones named `PREFIX:REST`, their spec made by `resolve(REST)` (e.g. `hub:` for keras-hub presets)."""
+    _PREFIXES[prefix] = resolve
+
+
 def list_backbones(pattern: str = "*") -> list[str]:
     """Registered names matching a shell-style pattern, sorted."""
     return sorted(n for n in _REGISTRY if fnmatch.fnmatch(n, pattern))
@@ -67,10 +75,13 @@ def get_spec(name: str) -> BackboneSpec:
     """The spec for a registered name or a `package.module:factory` reference."""
     if name in _REGISTRY:
         return _REGISTRY[name]
+    prefix, colon, rest = name.partition(":")
+    if colon and prefix in _PREFIXES:
+        return _PREFIXES[prefix](rest)
     if ":" in name:
         return _import_reference(name)
     raise ValueError(f"Unknown backbone {name!r}; available: {', '.join(list_backbones())} "
-                     "(or pass package.module:factory)")
+                     "(or pass package.module:factory, or hub:PRESET for a keras-hub preset)")
 
 
 def _import_reference(reference: str) -> BackboneSpec:
@@ -133,6 +144,12 @@ def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
     except Exception as error:  # keras.utils.get_file raises a bare Exception when the fetch fails
         if weights != "imagenet":
             raise
+        if name.startswith("hub:"):
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+            raise DataError(None, f"keras-hub preset {name[4:]!r} could not be loaded ({type(error).__name__}: "
+                                  f"{reason}); keras-hub fetches a named preset from Kaggle or Hugging Face and keeps "
+                                  "it in its cache. Offline, save or attach the preset as a folder and pass "
+                                  "--backbone hub:/path/to/folder, or --weights none") from None
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         reason = reason.split(" -- ", 1)[-1][:160]  # Keras says "URL fetch failure on <url>: <errno> -- <reason>"
         raise DataError(None, f"ImageNet weights for backbone {name!r} could not be loaded, a network or cache "

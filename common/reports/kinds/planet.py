@@ -27,7 +27,7 @@ def sections(folder) -> list:
     positives = y.astype(bool).sum(axis=0)
     height = 1.9 * -(-len(names) // COLUMNS) + 0.4
     png = plots.render(lambda figure: fbeta.draw(figure, scores, names, thresholds, positives, BETA,
-                                                 columns=COLUMNS), 12, height)
+                                                 columns=COLUMNS), 12, height, layout=None)
     caption = (f"each tag's own F2 over the OOF chips ({rows.sum():,}) as its threshold sweeps 0.01 to 0.99; red: "
                "the threshold in thresholds.json. Those were tuned for the mean per-chip F2 under the weather rule "
                "(which decides the weather tags), so they need not sit at the peak of a tag's own F2.")
