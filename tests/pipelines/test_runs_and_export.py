@@ -70,7 +70,7 @@ def test_oof_csv_of_several_seeds_a_holdout_and_single_output_predictions(tmp_pa
     assert frame["fold"].tolist() == [0, -1, 1, 1, 1, 0, -1, 0]
     np.testing.assert_array_equal(frame["p0"].to_numpy(np.float32), oof_by_seed.reshape(-1))  # NaN: empty cells
     saved = artefacts.load_npz(tmp_path / "m_oof.npz")
-    assert sorted(saved) == ["folds", "ids", "oof", "oof_by_seed", "seeds"]
+    assert sorted(saved) == ["folds", "ids", "oof", "oof_by_seed", "seeds", "targets"]
     assert not (tmp_path / "m_test.npz").exists()
     artefacts.write_oof_csv(tmp_path / "named.csv", ids, np.ones((1, 4, 2)), [0], np.zeros((1, 4)), ["id", "cat"])
     assert list(pd.read_csv(tmp_path / "named.csv").columns) == ["id", "fold", "seed", "p_id", "cat"]
