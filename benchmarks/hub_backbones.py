@@ -5,7 +5,7 @@ process per backend, the toolkit's classifier is built on it (`weights=imagenet`
 preset's own weights), trained one step, saved, loaded back and checked to predict the
 same. No timing: it prints one row per backbone with ok or the first line of the error.
 
-    .venv/bin/python benchmarks/hub_backbones.py [--backends tensorflow,jax,torch]
+    .venv/bin/python benchmarks/hub_backbones.py [--backends tensorflow,jax,torch] [--only ResNetBackbone,...]
 """
 
 from __future__ import annotations
@@ -22,19 +22,21 @@ from pathlib import Path
 SIZE = 64
 # Tiny configurations, a few thousand to a few hundred thousand weights each.
 CONFIGS = {
-    "ResNetBackbone (basic)": dict(input_conv_filters=[8], input_conv_kernel_sizes=[3], stackwise_num_filters=[8, 16],
+    # keras-hub requires ResNet's first stage to have 64 filters.
+    "ResNetBackbone (basic)": dict(input_conv_filters=[64], input_conv_kernel_sizes=[3], stackwise_num_filters=[64, 16],
                                    stackwise_num_blocks=[1, 1], stackwise_num_strides=[1, 2],
                                    block_type="basic_block"),
-    "ResNetBackbone (v2, bottleneck)": dict(input_conv_filters=[8], input_conv_kernel_sizes=[3],
-                                            stackwise_num_filters=[8, 16], stackwise_num_blocks=[1, 1],
+    "ResNetBackbone (v2, bottleneck)": dict(input_conv_filters=[64], input_conv_kernel_sizes=[3],
+                                            stackwise_num_filters=[64, 16], stackwise_num_blocks=[1, 1],
                                             stackwise_num_strides=[1, 2], block_type="bottleneck_block",
                                             use_pre_activation=True),
     "VGGBackbone": dict(stackwise_num_repeats=[1, 1], stackwise_num_filters=[8, 16]),
     "DenseNetBackbone": dict(stackwise_num_repeats=[1, 1], growth_rate=8),
-    "XceptionBackbone": dict(stackwise_conv_filters=[[8, 16], [16, 16], [32, 32]],
+    "XceptionBackbone": dict(stackwise_conv_filters=[[8, 16], [32, 32], [64, 64]],
                              stackwise_pooling=[False, True, False]),
     "CSPNetBackbone": dict(stem_filters=8, stem_kernel_size=3, stem_strides=2, stackwise_depth=[1, 1],
-                           stackwise_strides=[1, 2], stackwise_num_filters=[16, 32], block_type="dark_block"),
+                           stackwise_strides=[1, 2], stackwise_num_filters=[16, 32], block_type="dark_block",
+                           stage_type="dark"),
     "EfficientNetBackbone": dict(
         stackwise_width_coefficients=[1.0] * 2, stackwise_depth_coefficients=[1.0] * 2,
         stackwise_kernel_sizes=[3, 3], stackwise_num_repeats=[1, 1], stackwise_input_filters=[8, 8],
@@ -53,6 +55,9 @@ CONFIGS = {
                          intermediate_dim=32),
     "SwinTransformerBackbone": dict(image_shape=(SIZE, SIZE, 3), embed_dim=8, depths=[1, 1], num_heads=[1, 2],
                                     window_size=4),
+    # keras-hub's DropPath calls `ops.random`, which does not exist: only drop_path=0 can train.
+    "SwinTransformerBackbone (drop_path 0)": dict(image_shape=(SIZE, SIZE, 3), embed_dim=8, depths=[1, 1],
+                                                  num_heads=[1, 2], window_size=4, drop_path=0.0),
     "DINOV2Backbone": dict(patch_size=14, num_layers=1, hidden_dim=16, num_heads=2, intermediate_dim=32,
                            image_shape=(70, 70, 3), position_embedding_shape=(70, 70, 3)),
     "MiTBackbone": dict(layerwise_depths=[1, 1], num_layers=2, layerwise_num_heads=[1, 2], layerwise_sr_ratios=[8, 4],
@@ -104,7 +109,9 @@ def probe(backend: str, name: str, config: dict, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--only", default="", help="comma-separated backbone names (e.g. ResNetBackbone,ViTBackbone)")
     args = parser.parse_args()
+    only = [name for name in args.only.split(",") if name]
     backends = [b for b in args.backends.split(",")
                 if importlib.util.find_spec({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[b])]
     skipped = sorted(set(args.backends.split(",")) - set(backends))
@@ -115,6 +122,8 @@ def main() -> None:
     print(f"| backbone | {' | '.join(backends)} |\n|---|{'---|' * len(backends)}")
     with tempfile.TemporaryDirectory() as root:
         for name, config in CONFIGS.items():
+            if only and name.split(" ")[0] not in only:
+                continue
             cells = []
             for backend in backends:
                 folder = Path(root) / f"{backend}-{name.split(' ')[0]}-{len(cells)}-{abs(hash(name))}"

@@ -469,7 +469,7 @@ def _learner(cfg: PictogramConfig, data: Data):
     sampler = _sampler(cfg)
     weights = sampling.class_weights(data.y, n_classes) if cfg.class_weight == "balanced" else None
     prior = np.bincount(data.y, minlength=n_classes).astype(np.float32) / max(1, len(data.y))
-    return image_learner(cfg, build_model, loss=loss, fallback=prior,
+    return image_learner(cfg, build_model, loss=loss, fallback=prior, metrics=["accuracy"],
                          resample=None if sampler is None else sampler.hook(data.y), class_weight=weights)
 
 

@@ -138,12 +138,19 @@ def stages(options: FitOptions, pretrained: bool) -> list[tuple[str, int, float]
             (options.fine_tune, options.epochs, options.learning_rate * options.fine_tune_lr_factor)]
 
 
+def _fresh(metric):
+    """A metric for one `compile`: names and instances as given, a factory (a function of no arguments) called, so
+    that no metric object, and none of its state, is shared between the models of two units."""
+    return metric() if callable(metric) and not isinstance(metric, keras.metrics.Metric) else metric
+
+
 def fit(model: keras.Model, train, valid, out_dir, options: FitOptions, *, loss, metrics=(), blocks=(),
         pretrained=False,
         monitor: str = "val_loss", mode: str = "min", class_weight: dict | None = None,
         verbose: int | None = None, jit_compile="auto", weighted_metrics: bool = False) -> dict:
     """Train `model` in place on `train`, validating on `valid`, and keep the best epoch's weights.
 
+    `metrics` are Keras metric names or factories of metric objects (one fresh object per stage).
     `jit_compile` is `model.compile`'s (XLA: True, False or Keras' "auto"); a model built under
     mixed_float16 gets a loss-scaling optimiser from `compile` itself. `weighted_metrics` weighs
     the metrics by the batches' sample weights (and class weights), as the loss always is: Keras
@@ -159,7 +166,7 @@ def fit(model: keras.Model, train, valid, out_dir, options: FitOptions, *, loss,
             continue
         set_trainable(model, stage, blocks, options.unfreeze_blocks, freeze_batchnorm=pretrained)
         model.compile(optimizer=make_optimizer(options.optimizer, learning_rate, options.momentum), loss=loss,
-                      **{"weighted_metrics" if weighted_metrics else "metrics": list(metrics)},
+                      **{"weighted_metrics" if weighted_metrics else "metrics": [_fresh(m) for m in metrics]},
                       jit_compile=jit_compile)
         callbacks = [interrupts.keras_callback(), best,
                      keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=options.patience),
