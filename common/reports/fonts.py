@@ -33,3 +33,33 @@ def family() -> str:
     path = str(hangul_font())
     font_manager.fontManager.addfont(path)
     return font_manager.FontProperties(fname=path).get_name()
+
+
+EMBEDDED = "compete-hangul"
+
+
+def embedded_css(text: str) -> str:
+    """An `@font-face` rule with NanumGothic cut down to the Hangul and other CJK characters of `text`, as a data
+    URI (a few kB), so the page's own text renders where the browser has no Korean font; "" when there are none."""
+    wide = sorted({char for char in text if ord(char) >= 0x1100})
+    if not wide:
+        return ""
+    import base64
+    import io
+    import logging
+
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # "TSI5 NOT subset": hinting sources, not needed
+
+    font = subset.load_font(str(hangul_font()), subset.Options())
+    options = subset.Options()
+    options.layout_features, options.name_IDs, options.notdef_outline = [], [], True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(char) for char in wide])
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{EMBEDDED}"; src: url(data:font/ttf;base64,{data}) format("truetype"); '
+            f"unicode-range: U+1100-FFFF; }}\n")

@@ -8,8 +8,10 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from compete.common.reports import fonts
+
 CSS = """
-body { font-family: system-ui, "Noto Sans KR", "Malgun Gothic", sans-serif; margin: 2em auto; max-width: 1250px;
+body { font-family: "compete-hangul", system-ui, sans-serif; margin: 2em auto; max-width: 1250px;
        padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.85em; }
@@ -86,6 +88,8 @@ def page(title: str, subtitle: str, sections: list[Section]) -> str:
     nav = "".join(f'<a href="#{s.anchor}">{escape(s.title)}</a>' for s in sections)
     body = "".join(f'<section id="{s.anchor}"><h2>{escape(s.title)}</h2>{"".join(s.parts)}</section>'
                    for s in sections)
+    # The figures carry their own font; the tables' Hangul needs one too where the browser has none.
+    font = fonts.embedded_css(title + subtitle + nav + "".join(p for s in sections for p in s.parts))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>"
+            f"<style>{font}{CSS}</style></head><body><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>"
             f"<nav>{nav}</nav>{body}</body></html>\n")

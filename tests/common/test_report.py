@@ -381,3 +381,21 @@ def test_a_report_that_cannot_be_drawn_is_a_warning_not_a_failed_command(imdb_ru
     monkeypatch.setattr(reports, "build", lambda folder: (_ for _ in ()).throw(RuntimeError("no fonts today")))
     assert refresh(imdb_run) is None
     assert "report.html not written" in log.text and "no fonts today" in log.text
+
+
+def test_the_pages_own_hangul_comes_with_an_embedded_font_of_just_those_letters():
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from compete.common.reports import html
+
+    korean = html.page("pictogram / run", "", [html.Section("Scores per class", [html.table([{"class": "가방"}])])])
+    face = re.search(r'@font-face \{ font-family: "compete-hangul"; src: url\(data:font/ttf;base64,([^)]*)\)', korean)
+    assert face and 'font-family: "compete-hangul", system-ui' in korean
+    cmap = TTFont(io.BytesIO(base64.b64decode(face.group(1)))).getBestCmap()
+    assert {0xAC00, 0xBC29} <= set(cmap) and len(cmap) < 10  # 가, 방: only the letters on the page
+    latin = html.page("planet / run", "", [html.Section("Scores", [html.table([{"tag": "primary"}])])])
+    assert "@font-face" not in latin
