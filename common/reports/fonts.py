@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 
 PACKAGE = "koreanize_matplotlib"
@@ -41,7 +42,7 @@ EMBEDDED = "compete-hangul"
 def embedded_css(text: str) -> str:
     """An `@font-face` rule with NanumGothic cut down to the Hangul and other CJK characters of `text`, as a data
     URI (a few kB), so the page's own text renders where the browser has no Korean font; "" when there are none."""
-    wide = sorted({char for char in text if ord(char) >= 0x1100})
+    wide = sorted(set(re.findall("[\u1100-\uffff]", text)))  # a regex: pages carry megabytes of base64 PNG
     if not wide:
         return ""
     import base64
@@ -52,8 +53,8 @@ def embedded_css(text: str) -> str:
 
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # "TSI5 NOT subset": hinting sources, not needed
 
-    font = subset.load_font(str(hangul_font()), subset.Options())
     options = subset.Options()
+    font = subset.load_font(str(hangul_font()), options)
     options.layout_features, options.name_IDs, options.notdef_outline = [], [], True
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(char) for char in wide])

@@ -6,6 +6,7 @@ A pipeline subclasses one of these and restates only the defaults it changes, e.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
@@ -226,16 +227,32 @@ class ImageCVConfig(RunSettings):
         """As the base class, plus the content of the files the starting model is read from: a weights file, a
         local keras-hub preset. A unit trained from other bytes at the same path is another unit."""
         from compete.common.models.backbones import hub
-        from compete.common.runs import fingerprint
 
         settings = super().unit_settings()
         read = [Path(self.weights)] if self.weights not in (None, "imagenet") else []
         if str(self.backbone).startswith(f"{hub.PREFIX}:"):
             read += hub.files(self.backbone)
         if read:
-            settings["starting_files"] = fingerprint.digest([str(p.name) for p in read],
-                                                            fingerprint.of_files([str(p) for p in read]))
+            settings["starting_files"] = _files_digest(tuple((str(p), *_stamp(p)) for p in read))
         return settings
 
     def run_prefix(self) -> str:
         return f"{Path(str(self.backbone).split(':')[-1]).name}-{self.image_size}px"
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (None, None)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _files_digest(files: tuple) -> str:
+    """One digest of the names and contents of `files` ((path, size, mtime) each): hashed once per command, however
+    often the unit settings are asked for (the run name, then the learner), and again when a file changes."""
+    from compete.common.runs import fingerprint
+
+    paths = [path for path, *_ in files]
+    return fingerprint.digest([Path(p).name for p in paths], fingerprint.of_files(paths))

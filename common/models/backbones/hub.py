@@ -48,9 +48,15 @@ def spec(preset: str) -> BackboneSpec:
     def build(input_shape, weights=None):
         return _build(preset, tuple(input_shape), weights is not None)
 
+    def unavailable(error: Exception) -> str:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        return (f"keras-hub preset {preset!r} could not be loaded ({type(error).__name__}: {reason}); keras-hub "
+                "fetches a named preset from Kaggle or Hugging Face and keeps it in its cache. Offline, save or "
+                f"attach the preset as a folder and pass --backbone {PREFIX}:/path/to/folder, or --weights none")
+
     where = "local preset folder" if is_local(preset) else "keras-hub preset"
     return BackboneSpec(name=f"{PREFIX}:{preset}", factory=build, preprocessing="raw", pretrained=True, min_size=32,
-                        description=f"{where} {preset} (weights: the preset's own)")
+                        description=f"{where} {preset} (weights: the preset's own)", unavailable=unavailable)
 
 
 def _build(preset: str, input_shape: tuple, load_weights: bool):

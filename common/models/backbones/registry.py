@@ -29,6 +29,8 @@ class BackboneSpec:
         pretrained: whether `weights="imagenet"` is available.
         min_size: smallest input side the architecture accepts.
         description: one line for `compete backbones`.
+        unavailable: `unavailable(error) -> message` when its pretrained weights cannot be fetched, for a backbone
+            whose weights come from elsewhere than the Keras cache (default: the Keras cache message).
     """
 
     name: str
@@ -38,6 +40,7 @@ class BackboneSpec:
     pretrained: bool = False
     min_size: int = 1
     description: str = ""
+    unavailable: Callable[[Exception], str] | None = None
 
 
 _REGISTRY: dict[str, BackboneSpec] = {}
@@ -144,12 +147,9 @@ def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
     except Exception as error:  # keras.utils.get_file raises a bare Exception when the fetch fails
         if weights != "imagenet":
             raise
-        if name.startswith("hub:"):
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-            raise DataError(None, f"keras-hub preset {name[4:]!r} could not be loaded ({type(error).__name__}: "
-                                  f"{reason}); keras-hub fetches a named preset from Kaggle or Hugging Face and keeps "
-                                  "it in its cache. Offline, save or attach the preset as a folder and pass "
-                                  "--backbone hub:/path/to/folder, or --weights none") from None
+        spec = get_spec(name)
+        if spec.unavailable is not None:
+            raise DataError(None, spec.unavailable(error)) from None
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         reason = reason.split(" -- ", 1)[-1][:160]  # Keras says "URL fetch failure on <url>: <errno> -- <reason>"
         raise DataError(None, f"ImageNet weights for backbone {name!r} could not be loaded, a network or cache "
