@@ -110,7 +110,8 @@ class PictogramConfig(ImageCVConfig):
     hash_method: Annotated[Literal[HASH_METHODS], setting(
         "perceptual hash for near duplicates", HYGIENE)] = "phash"
     near_distance: Annotated[Int, setting(
-        "bits two perceptual hashes may differ by and still be near duplicates", HYGIENE, ge=0, le=63)] = 1
+        "bits two perceptual hashes may differ by and still be near duplicates (pHash sets 32 of its 64 bits "
+        "for any image brighter than black, so its distances are even: 1 finds what 0 does)", HYGIENE, ge=0, le=63)] = 2
     photo_threshold: Annotated[Float, setting(
         "photo-likeness score (robust z over the training images) above which an image counts as a photo",
         HYGIENE, gt=0, le=100)] = 4.0

@@ -148,3 +148,17 @@ def test_planted_duplicates_share_a_fold_when_kept(sample):
     no_repeats = np.arange(len(train))
     assert np.array_equal(stratify.multi_key_folds(y, n_splits=3, seed=0, groups=no_repeats),
                           stratify.multi_key_folds(y, n_splits=3, seed=0))
+
+
+def test_phash_sets_half_its_bits_so_its_distances_are_even_and_the_default_radius_is_two():
+    """Why `near_distance` defaults to 2: with 32 of 64 bits set in every pHash, radius 1 finds only radius 0's pairs."""
+    from compete.pipelines.pictogram import PictogramConfig
+
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (40, 40, 3), dtype=np.uint8) for _ in range(20)]
+    images += [cv2.GaussianBlur(img, (0, 0), 3) for img in images[:10]]
+    hashes = np.array([phash(img) for img in images], np.uint64)
+    assert all(bin(int(h)).count("1") == 32 for h in hashes)
+    distances = hamming(hashes[:, None], hashes[None, :])
+    assert (distances % 2 == 0).all() and distances.max() > 0
+    assert PictogramConfig(data="d").near_distance == 2
