@@ -1,10 +1,12 @@
 """Bag of Words Meets Bags of Popcorn (IMDB reviews) — binary sentiment, ROC AUC.
 
-Recipe: stratified folds per seed -> per model (TF-IDF + logistic regression, NB-SVM,
-averaged word2vec vectors, bidirectional LSTM/GRU) and unit (seed, fold), fit on the
-other folds and predict the held-out reviews and the test reviews -> each model's OOF
-averaged over seeds (the seed ensemble) -> blend the models with weights fit on the OOF
-predictions only (scored with weights fit out of fold) -> write the checked submission.
+Recipe: stratified folds per seed -> per model (TF-IDF + logistic regression on words or
+characters, NB-SVM, averaged word2vec vectors, bidirectional LSTM/GRU, CNN) and unit (seed,
+fold), fit on the other folds and predict the held-out reviews and the test reviews -> each
+unit's outputs standardised on its own validation outputs (the same transform on its test
+outputs) -> each model's OOF averaged over seeds (the seed ensemble) -> blend the models with
+weights fit on the OOF predictions only (scored with weights fit out of fold) -> write the
+checked submission.
 The review id (whose suffix is the star rating) is never a feature.
 
 Every model is one engine over the run's fold columns, with its own folder
@@ -22,16 +24,16 @@ from pydantic import model_validator
 
 from compete.common.errors import DataError
 from compete.common.logs import logger, result
-from compete.common.settings.fields import DATA, MODEL, Float, Int, comma_list, setting
+from compete.common.settings.fields import DATA, MODEL, Bool, Float, Int, comma_list, setting
 from compete.common.settings.model import Invalid
 from compete.common.settings.shared import JitCompile, Precision, RunSettings
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "imdb"
-MODELS = ("tfidf_lr", "nbsvm", "w2v_avg", "lstm", "gru")
-RECURRENT_MODELS = ("lstm", "gru")
+MODELS = ("tfidf_lr", "nbsvm", "char_lr", "w2v_avg", "lstm", "gru", "cnn")
+SEQUENCE_MODELS = ("lstm", "gru", "cnn")  # Keras models over token ids (`recurrent.RecurrentClassifier`)
 # The choices of numpy / Keras modules, restated here so the settings import neither
-# (tests check they match `ensemble.BLEND_METHODS`, `word2vec.METHODS` and `recurrent.truncate`).
+# (tests check they match `ensemble.BLEND_METHODS`, `word2vec.METHODS`, `recurrent.truncate` and `recurrent.KINDS`).
 BLEND_METHODS = ("auc", "logistic", "mean")
 W2V_METHODS = ("skipgram", "cbow")
 RNN_KEEP = ("start", "end")
@@ -39,11 +41,12 @@ RNN_INIT = ("word2vec", "random")
 LINEAR = ("ngram_max", "min_df")
 WORD2VEC = ("w2v_method", "embedding_dim", "w2v_window", "w2v_negatives", "w2v_min_count", "w2v_max_words",
             "w2v_subsample", "w2v_epochs", "w2v_batch_size", "w2v_learning_rate", "w2v_max_reviews", "w2v_seed")
-# Precision changes what a recurrent unit learns, so it keys the unit; jit_compile changes speed only.
-RECURRENT = ("seq_len", "vocab_size", "embedding_dim", "rnn_units", "rnn_dropout", "rnn_epochs", "rnn_batch_size",
-             "rnn_learning_rate", "rnn_keep", "rnn_init", "precision")
+# Precision changes what a sequence model's unit learns, so it keys the unit; jit_compile changes speed only.
+SEQUENCE = ("seq_len", "vocab_size", "embedding_dim", "rnn_dropout", "rnn_epochs", "rnn_batch_size",
+            "rnn_learning_rate", "rnn_keep", "rnn_init", "precision")
+RECURRENT, CONVOLUTION = SEQUENCE + ("rnn_units",), SEQUENCE + ("cnn_filters", "cnn_kernel")
 
-LINEAR_GROUP, WORD2VEC_GROUP, RECURRENT_GROUP = "linear model", "word2vec", "recurrent model"
+LINEAR_GROUP, WORD2VEC_GROUP, RECURRENT_GROUP = "linear model", "word2vec", "sequence model (LSTM, GRU, CNN)"
 
 
 def _linear(description, **bounds):
@@ -62,22 +65,32 @@ class ImdbConfig(RunSettings):
     """Defaults for the real download on a 2-core CPU; the demo and tests shrink them."""
 
     models: Annotated[comma_list(Literal[MODELS]), setting(
-        "models to train and blend, comma-separated: TF-IDF + logistic regression, NB-SVM, logistic regression on "
-        "averaged word2vec vectors, bidirectional LSTM / GRU", MODEL, min_length=1)] = [
-        "tfidf_lr", "nbsvm", "w2v_avg", "lstm"]
+        "models to train and blend, comma-separated: TF-IDF + logistic regression on word n-grams, NB-SVM, "
+        "TF-IDF + logistic regression on character n-grams, logistic regression on averaged word2vec vectors, "
+        "bidirectional LSTM / GRU, convolution over word vectors", MODEL, min_length=1)] = [
+        "tfidf_lr", "nbsvm", "cnn"]
     blend: Annotated[Literal[BLEND_METHODS], setting(
         "how the models' OOF predictions are blended: auc (greedy forward selection on AUC), logistic "
         "(logistic regression on their logits), mean (equal weights)", MODEL)] = "auc"
+    standardise: Annotated[Bool, setting(
+        "before seeds are averaged and models blended, turn each fold model's outputs into z-scores of its logits, "
+        "centred and scaled by its own validation outputs (no labels), the same transform applied to its test "
+        "outputs: fold models on different scales then pool and blend fairly", MODEL)] = True
 
     max_unpacked_mb: Annotated[Int, setting(
         "refuse a zipped file (.tsv.zip, .csv.zip) that expands to more than this many MB, before expanding it (bounds "
         "memory on hostile archives)", DATA, ge=1)] = 1024
 
-    ngram_max: Annotated[Int, _linear("longest word n-gram of tfidf_lr and nbsvm", ge=1, le=10)] = 2
+    ngram_max: Annotated[Int, _linear("longest word n-gram of tfidf_lr and nbsvm", ge=1, le=10)] = 3
     min_df: Annotated[Int, _linear("an n-gram is kept when in at least this many reviews (tfidf_lr, nbsvm)",
                                    ge=1)] = 2
-    tfidf_c: Annotated[Float, _linear("tfidf_lr: inverse regularisation strength C", gt=0)] = 10.0
-    nbsvm_c: Annotated[Float, _linear("nbsvm: inverse regularisation strength C", gt=0)] = 0.5
+    tfidf_c: Annotated[Float, _linear("tfidf_lr: inverse regularisation strength C", gt=0)] = 30.0
+    nbsvm_c: Annotated[Float, _linear("nbsvm: inverse regularisation strength C", gt=0)] = 300.0
+    nbsvm_normalise: Annotated[Bool, _linear("nbsvm: divide each review's scaled features by their L2 norm "
+                                             "(with it, C wants to be a few hundred times larger)")] = True
+    char_ngram_max: Annotated[Int, _linear("char_lr: longest character n-gram (from 2, within words)",
+                                           ge=2, le=10)] = 5
+    char_c: Annotated[Float, _linear("char_lr: inverse regularisation strength C", gt=0)] = 3.0
     avg_c: Annotated[Float, _linear("w2v_avg: inverse regularisation strength C of the logistic regression on "
                                     "averaged word vectors", gt=0)] = 1.0
 
@@ -93,31 +106,33 @@ class ImdbConfig(RunSettings):
     w2v_batch_size: Annotated[Int, _w2v("word2vec examples per batch", ge=1)] = 2048
     w2v_learning_rate: Annotated[Float, _w2v("word2vec Adam learning rate", gt=0, le=10)] = 5e-3
     w2v_max_reviews: Annotated[Int, _w2v("train word2vec on at most this many reviews, drawn at random "
-                                         "(0: all labeled and unlabeled reviews)", ge=0)] = 20000
+                                         "(0: all labeled and unlabeled reviews)", ge=0)] = 0
     w2v_seed: Annotated[Int, _w2v("word2vec seed (initial vectors, sampling, the reviews drawn)", ge=0)] = 0
     neighbours: Annotated[comma_list(str), _w2v(
         "words whose nearest neighbours the word2vec action prints, comma-separated")] = [
         "great", "awful", "boring", "funny", "actor", "movie"]
 
-    seq_len: Annotated[Int, _rnn("words per review the recurrent models read", ge=1)] = 128
+    seq_len: Annotated[Int, _rnn("words per review the sequence models read", ge=1)] = 400
     rnn_keep: Annotated[Literal[RNN_KEEP], _rnn(
         "which words of a longer review are read: its start or its end")] = "end"
-    vocab_size: Annotated[Int, _rnn("recurrent models' vocabulary, padding and unknown-word tokens included",
-                                    ge=3)] = 20000
+    vocab_size: Annotated[Int, _rnn("sequence models' vocabulary, padding and unknown-word tokens included",
+                                    ge=3)] = 30000
     rnn_init: Annotated[Literal[RNN_INIT], _rnn(
-        "recurrent models' initial embedding: word2vec vectors (the w2v settings) or random")] = "word2vec"
+        "sequence models' initial embedding: word2vec vectors (the w2v settings) or random")] = "word2vec"
     rnn_units: Annotated[Int, _rnn("units per direction of the LSTM / GRU layer", ge=1)] = 32
-    rnn_dropout: Annotated[Float, _rnn("dropout in the recurrent models", ge=0, lt=1)] = 0.2
-    rnn_epochs: Annotated[Int, _rnn("recurrent models' training epochs per unit", ge=1)] = 2
-    rnn_batch_size: Annotated[Int, _rnn("reviews per recurrent training batch", ge=1, le=65536)] = 128
-    rnn_learning_rate: Annotated[Float, _rnn("recurrent models' Adam learning rate", gt=0, le=10)] = 2e-3
+    cnn_filters: Annotated[Int, _rnn("cnn: convolution filters", ge=1)] = 128
+    cnn_kernel: Annotated[Int, _rnn("cnn: words each filter reads", ge=1, le=64)] = 3
+    rnn_dropout: Annotated[Float, _rnn("dropout in the sequence models", ge=0, lt=1)] = 0.2
+    rnn_epochs: Annotated[Int, _rnn("sequence models' training epochs per unit", ge=1)] = 3
+    rnn_batch_size: Annotated[Int, _rnn("reviews per sequence-model training batch", ge=1, le=65536)] = 64
+    rnn_learning_rate: Annotated[Float, _rnn("sequence models' Adam learning rate", gt=0, le=10)] = 1e-3
     precision: Precision = "auto"
     jit_compile: JitCompile = "auto"
 
     # Each model's folder is named by its own settings (see `_model_settings`), so the blend, the
     # words to print and where things go change no trained unit.
-    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {"blend", "neighbours", "max_unpacked_mb",
-                                                                            "jit_compile"}
+    NOT_UNIT_SETTINGS: ClassVar[frozenset] = RunSettings.NOT_UNIT_SETTINGS | {
+        "blend", "standardise", "neighbours", "max_unpacked_mb", "jit_compile"}
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -140,7 +155,7 @@ class ImdbConfig(RunSettings):
         return f"{self.n_splits}fold" + (f"-first{self.limit_train}" if self.limit_train else "")
 
 
-DEMO = dict(models=["tfidf_lr", "nbsvm", "w2v_avg", "lstm"], n_splits=3, embedding_dim=24, seq_len=48,
+DEMO = dict(models=["tfidf_lr", "nbsvm", "w2v_avg", "cnn"], n_splits=3, embedding_dim=24, seq_len=48, cnn_filters=16,
             vocab_size=500, rnn_units=12, rnn_epochs=4, rnn_batch_size=32, w2v_min_count=2, w2v_epochs=3,
             w2v_window=3, w2v_batch_size=256, w2v_learning_rate=1e-2, w2v_max_reviews=0, min_df=1,
             neighbours=["movie", "friday", "brother", "great"], run="demo")
@@ -164,18 +179,20 @@ def _settings(cfg, names) -> dict:
 
 def _model_settings(cfg: ImdbConfig, name: str) -> dict:
     """The settings one model depends on; their hash names the model's folder in the run."""
-    linear = {"tfidf_lr": ("tfidf_c",), "nbsvm": ("nbsvm_c",)}
+    linear = {"tfidf_lr": LINEAR + ("tfidf_c",), "nbsvm": LINEAR + ("nbsvm_c", "nbsvm_normalise"),
+              "char_lr": ("min_df", "char_ngram_max", "char_c")}
     if name in linear:
-        return {"model": name, **_settings(cfg, LINEAR + linear[name])}
+        return {"model": name, **_settings(cfg, linear[name])}
     if name == "w2v_avg":
         return {"model": name, **_settings(cfg, WORD2VEC + ("avg_c",))}
-    if name in RECURRENT_MODELS:
-        return {"model": name, **_settings(cfg, RECURRENT + (WORD2VEC if cfg.rnn_init == "word2vec" else ()))}
+    if name in SEQUENCE_MODELS:
+        own = CONVOLUTION if name == "cnn" else RECURRENT
+        return {"model": name, **_settings(cfg, own + (WORD2VEC if cfg.rnn_init == "word2vec" else ()))}
     raise ValueError(f"Unknown model {name!r}; available: {', '.join(MODELS)}")
 
 
 def _uses_vectors(cfg: ImdbConfig, name: str) -> bool:
-    return name == "w2v_avg" or (name in RECURRENT_MODELS and cfg.rnn_init == "word2vec")
+    return name == "w2v_avg" or (name in SEQUENCE_MODELS and cfg.rnn_init == "word2vec")
 
 
 def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
@@ -195,7 +212,13 @@ def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
         def make():
             from compete.common.text.linear import binary_nbsvm
 
-            return binary_nbsvm(cfg.ngram_max, cfg.min_df, C=cfg.nbsvm_c)
+            return binary_nbsvm(cfg.ngram_max, cfg.min_df, C=cfg.nbsvm_c, normalise=cfg.nbsvm_normalise)
+        return SklearnLearner(make, settings)
+    if name == "char_lr":
+        def make():
+            from compete.common.text.linear import char_logreg
+
+            return char_logreg(cfg.char_ngram_max, cfg.min_df, C=cfg.char_c)
         return SklearnLearner(make, settings)
     if name == "w2v_avg":
         def make():
@@ -207,10 +230,12 @@ def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
     def make_recurrent(seed: int):
         from compete.common.text.recurrent import RecurrentClassifier
 
-        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cfg.rnn_units, name, cfg.rnn_dropout,
+        units = cfg.cnn_filters if name == "cnn" else cfg.rnn_units
+        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, units, name, cfg.rnn_dropout,
                                    cfg.rnn_epochs, cfg.rnn_batch_size, cfg.rnn_learning_rate, cfg.rnn_keep,
                                    vectors.get() if _uses_vectors(cfg, name) else None, seed=seed,
-                                   precision=cfg.precision, jit_compile=cfg.jit_compile)
+                                   precision=cfg.precision, jit_compile=cfg.jit_compile,
+                                   kernel_size=cfg.cnn_kernel if name == "cnn" else 3)
     return RecurrentLearner(make_recurrent, settings, cfg.jit_compile)
 
 
@@ -353,6 +378,7 @@ def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units:
     """
     import numpy as np
 
+    from compete.common.evaluation import ensemble
     from compete.common.io import atomic
     from compete.common.runs import artefacts
     from compete.common.runs.engine import Engine
@@ -376,7 +402,8 @@ def cross_validate(cfg: ImdbConfig, units=None, wait: bool = False, train_units:
             learner = _learner(cfg, name, vectors)
             root = run.path / "models" / f"{name}-{digest(_model_settings(cfg, name))[:8]}"
             atomic.write_json(root / "settings.json", learner.settings())
-            engines[name] = Engine(run, learner, data.train, data.test, folds, root=root, label=name)
+            engines[name] = Engine(run, learner, data.train, data.test, folds, root=root, label=name,
+                                   transform=ensemble.standardise_unit if cfg.standardise else None)
         if vectors is not None and train_units and _pending(engines, units, lambda n: _uses_vectors(cfg, n)):
             vectors.get()  # before any unit, so no unit's seconds include word2vec
         done = session.execute(*engines.values(), train=train_units)

@@ -36,6 +36,24 @@ def logit(p) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def standardise_unit(valid, test=None):
+    """One fold model's probabilities as z-scores of its logits, back through the sigmoid.
+
+    The mean and spread come from the model's own validation outputs (no labels), and the
+    same transform is applied to its test outputs, so fold models whose scores sit on
+    different scales pool and blend fairly. Each unit's order is kept (up to `logit`'s clipping).
+    Returns (valid, test) as float32, test None when not given.
+    """
+    z = logit(valid)
+    centre, spread = float(np.mean(z)), float(np.std(z))
+    spread = spread if spread > 1e-12 else 1.0
+
+    def squash(p):
+        return (1.0 / (1.0 + np.exp(-(logit(p) - centre) / spread))).astype(np.float32)
+
+    return squash(valid), None if test is None else squash(test)
+
+
 @dataclass
 class Blend:
     """Weights (and intercept) over the columns of a (rows, models) probability matrix."""

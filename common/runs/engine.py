@@ -179,11 +179,15 @@ class Engine:
         folds: seed -> fold column (one fold id per training row, -1 for rows never validated on).
         root: where the units live (default: the run folder; IMDB keeps one root per model).
         label: a name for messages ("tfidf_lr").
+        transform: `(valid_pred, test_pred or None) -> (valid_pred, test_pred)`, applied to each unit's
+            predictions as they are assembled, fit on that unit's outputs alone (IMDB standardises each
+            fold model's logits this way). Saved predictions stay as the model made them.
     """
 
     def __init__(self, run: Run, model: FoldModel, train: Split, test: Split | None, folds: dict[int, np.ndarray],
-                 root: Path | None = None, label: str = ""):
+                 root: Path | None = None, label: str = "", transform: Callable | None = None):
         self.run, self.model, self.train, self.test = run, model, train, test
+        self.transform = transform
         self.folds = {int(s): np.asarray(f, np.int64) for s, f in folds.items()}
         self.root = Path(root) if root is not None else run.path
         self.label = f"{label}: " if label else ""
@@ -331,13 +335,18 @@ class Engine:
             folder = self.unit_dir(unit)
             _, valid_rows = self.rows(unit)
             pred = _joined(_load_predictions(folder / "valid.npz"), self.train.ids[valid_rows])
+            test_pred = None
+            if self.test is not None:
+                saved = _load_predictions(folder / "test.npz")
+                test_pred = _joined(saved, self.test.ids)
+                failed.update(saved["ids"][saved["failed"]].tolist())
+            if self.transform is not None:
+                pred, test_pred = self.transform(pred, test_pred)
             if oof_by_seed is None:
                 oof_by_seed = np.full((len(seeds), len(self.train)) + pred.shape[1:], np.nan, np.float32)
             oof_by_seed[seeds.index(unit.seed), valid_rows] = pred
-            if self.test is not None:
-                saved = _load_predictions(folder / "test.npz")
-                tests.append(_joined(saved, self.test.ids))
-                failed.update(saved["ids"][saved["failed"]].tolist())
+            if test_pred is not None:
+                tests.append(test_pred)
             saved_unit = atomic.read_json(folder / UNIT_FILE)
             summaries.append({**saved_unit.get("summary", {}), "seed": unit.seed, "fold": unit.fold,
                               "n_train": saved_unit["data"]["n_train"], "n_valid": saved_unit["data"]["n_valid"],

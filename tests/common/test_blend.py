@@ -64,3 +64,33 @@ def test_unknown_method():
     oof, y = _models(n=100)
     with pytest.raises(ValueError, match="Unknown blend method 'max'; available: auc, logistic, mean"):
         ensemble.fit_blend(oof, y, "max")
+
+
+def test_standardise_unit_centres_and_scales_logits_on_validation_and_applies_the_same_to_test():
+    rng = np.random.default_rng(3)
+    valid_logits, test_logits = rng.normal(2.0, 3.0, 500), rng.normal(1.0, 2.0, 200)
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    valid, test = ensemble.standardise_unit(sigmoid(valid_logits), sigmoid(test_logits))
+    z = ensemble.logit(valid)
+    assert valid.dtype == np.float32 and abs(z.mean()) < 1e-4 and z.std() == pytest.approx(1, abs=1e-4)
+    expected = (test_logits - valid_logits.mean()) / valid_logits.std()
+    np.testing.assert_allclose(ensemble.logit(test), expected, rtol=1e-4, atol=1e-4)  # not re-centred on test
+    assert (np.argsort(valid, kind="stable") == np.argsort(valid_logits, kind="stable")).all()
+    assert ensemble.standardise_unit(sigmoid(valid_logits))[1] is None
+    constant, _ = ensemble.standardise_unit(np.full(4, 0.7))
+    np.testing.assert_allclose(constant, 0.5)
+
+
+def test_standardising_each_fold_model_recovers_the_pooled_auc_its_folds_earn():
+    """Two fold models that rank equally well but on shifted scales: pooled AUC suffers until each is standardised."""
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 2000)
+    fold = np.arange(2000) % 2
+    logits = (2 * y - 1) + rng.normal(0, 1.5, 2000) + np.where(fold == 0, 3.0, -3.0)
+    p = 1 / (1 + np.exp(-logits))
+    fold_mean = np.mean([roc_auc(y[fold == f], p[fold == f]) for f in (0, 1)])
+    standardised = p.copy()
+    for f in (0, 1):
+        standardised[fold == f] = ensemble.standardise_unit(p[fold == f])[0]
+    assert roc_auc(y, p) < fold_mean - 0.1
+    assert roc_auc(y, standardised) == pytest.approx(fold_mean, abs=0.01)

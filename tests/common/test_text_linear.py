@@ -6,7 +6,7 @@ from scipy import sparse
 
 from compete.common.evaluation.metrics import roc_auc
 from compete.common.text.clean import clean, tokenize
-from compete.common.text.linear import NBSVM, binary_nbsvm, nbsvm, tfidf_logreg
+from compete.common.text.linear import NBSVM, binary_nbsvm, char_logreg, nbsvm, tfidf_logreg
 
 
 def test_clean_removes_breaks_and_keeps_sentiment_marks():
@@ -33,8 +33,24 @@ def _texts(n=400, seed=0):
     return texts, y
 
 
-@pytest.mark.parametrize("make", [tfidf_logreg, nbsvm, binary_nbsvm])
+@pytest.mark.parametrize("make", [tfidf_logreg, nbsvm, binary_nbsvm, char_logreg])
 def test_linear_models_learn_sentiment_words(make):
     texts, y = _texts()
     model = make(min_df=1).fit(texts[:300], y[:300])
     assert roc_auc(y[300:], model.predict_proba(texts[300:])[:, 1]) > 0.8
+
+
+def test_char_model_reads_character_ngrams_within_words():
+    model = char_logreg(ngram_max=3, min_df=1).fit(["great fun", "awful mess"], [1, 0])
+    vocabulary = model.named_steps["tfidf"].vocabulary_
+    assert {" gr", "gre", "eat", "at "} <= set(vocabulary) and "t f" not in vocabulary
+
+
+def test_normalised_nbsvm_scales_by_the_ratio_then_gives_each_row_unit_length():
+    X = sparse.csr_matrix(np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0]], dtype=float))
+    y = np.array([1, 1, 0, 0])
+    plain, normalised = NBSVM().fit(X, y), NBSVM(normalise=True).fit(X, y)
+    scaled = plain._scale(X).toarray()
+    np.testing.assert_allclose(normalised._scale(X).toarray(), scaled / np.linalg.norm(scaled, axis=1, keepdims=True))
+    del normalised.__dict__["normalise"]  # as pickled before the option existed: not normalised
+    np.testing.assert_allclose(normalised._scale(X).toarray(), scaled)

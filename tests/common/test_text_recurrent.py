@@ -30,11 +30,11 @@ def test_embedding_matrix_uses_word_vectors():
 
 
 def test_unknown_cell():
-    with pytest.raises(ValueError, match="Unknown recurrent cell 'rnn'; available: lstm, gru"):
+    with pytest.raises(ValueError, match="Unknown sequence model 'rnn'; available: lstm, gru, cnn"):
         recurrent.build(10, 5, cell="rnn")
 
 
-@pytest.mark.parametrize("cell", ["lstm", pytest.param("gru", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("cell", ["lstm", "cnn", pytest.param("gru", marks=pytest.mark.slow)])
 def test_learns_a_sentiment_word(cell):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 240)
@@ -78,6 +78,20 @@ def test_save_and_load_round_trip_without_pickles(tmp_path):
     del state["settings"]["precision"]  # as saved before precision was a setting
     (tmp_path / "recurrent.json").write_text(json.dumps(state))
     assert learner.load(tmp_path).settings["precision"] == "float32"
+
+
+def test_cnn_convolves_unmasked_word_vectors_and_reloads_with_its_kernel(tmp_path):
+    model = recurrent.build(30, 7, embedding_dim=4, units=5, cell="cnn", kernel_size=2)
+    assert model.get_layer("conv").kernel.shape == (2, 4, 5) and model.get_layer("embedding").mask_zero is False
+    rng = np.random.default_rng(2)
+    texts = [" ".join(rng.choice(["a", "b", "c", "good", "bad"], 6)) for _ in range(40)]
+    y = np.array([int("good" in t) for t in texts])
+    fitted = recurrent.RecurrentClassifier(vocab_size=20, seq_len=6, embedding_dim=4, units=5, cell="cnn", epochs=1,
+                                           batch_size=8, kernel_size=4).fit(texts, y)
+    fitted.save(tmp_path)
+    loaded = recurrent.RecurrentClassifier.load(tmp_path)
+    assert loaded.settings["kernel_size"] == 4 and loaded.model_.get_layer("conv").kernel.shape[0] == 4
+    np.testing.assert_allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), rtol=1e-6, atol=1e-6)
 
 
 def test_gru_model_shape():

@@ -87,7 +87,8 @@ def test_sample_action_writes_the_popcorn_layout_marked_as_a_sample(tmp_path):
 
 
 def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path, capsys, log):
-    args = ["imdb", "submit", "--data", str(sample), *_dirs(tmp_path), *TINY, "--models", "tfidf_lr,nbsvm,w2v_avg,lstm"]
+    args = ["imdb", "submit", "--data", str(sample), *_dirs(tmp_path), *TINY, "--models",
+            "tfidf_lr,nbsvm,char_lr,w2v_avg,lstm,cnn", "--cnn-filters", "6"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("kaggle competitions submit -c word2vec-nlp-tutorial -f ")
@@ -99,7 +100,7 @@ def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path,
     assert not csv.read_text().splitlines()[1].startswith('"')
     run = _run(tmp_path, "2fold")
     scores = json.loads((run / "scores.json").read_text())
-    assert set(scores["models"]) == {"tfidf_lr", "nbsvm", "w2v_avg", "lstm"}
+    assert set(scores["models"]) == {"tfidf_lr", "nbsvm", "char_lr", "w2v_avg", "lstm", "cnn"}
     assert scores["models"]["tfidf_lr"]["auc"] > 0.8 and scores["blend"]["auc"] > 0.8
     lstm = scores["models"]["lstm"]
     assert lstm["fold_auc_mean"] == pytest.approx(np.mean(lstm["fold_auc"])) and len(lstm["fold_auc"]) == 2
@@ -112,14 +113,36 @@ def test_submit_end_to_end_writes_valid_submission_and_resumes(sample, tmp_path,
         for name in ("oof.npz", "test.npz", "seed0/fold1/unit.json"):
             assert (folder / name).exists(), name
     assert {"model.keras", "recurrent.json"} <= {p.name for p in (run / lstm["dir"] / "seed0/fold0").iterdir()}
+    cnn_state = json.loads((run / scores["models"]["cnn"]["dir"] / "seed0/fold0/recurrent.json").read_text())
+    assert cnn_state["settings"]["cell"] == "cnn" and cnn_state["settings"]["units"] == 6
+    _assert_standardised_per_unit(run / lstm["dir"], sample)
     assert "model.pkl" in {p.name for p in (run / scores["models"]["w2v_avg"]["dir"] / "seed0/fold0").iterdir()}
     assert len(list((tmp_path / "runs" / "imdb").glob("word2vec-skipgram-*/vectors.npy"))) == 1
     # Rerunning resumes every unit, needs no word vectors and reproduces the submission.
     before = csv.read_text()
     log.clear()
     assert main(args) == 0
-    assert log.text.count("unit(s) done earlier") == 4 and "training on" not in log.text
+    assert log.text.count("unit(s) done earlier") == 6 and "training on" not in log.text
     assert "word2vec:" not in log.text and csv.read_text() == before
+
+
+def _assert_standardised_per_unit(model_dir: Path, sample: Path):
+    """The assembled OOF and test outputs are each unit's own outputs standardised on its validation rows."""
+    from compete.common.evaluation.ensemble import logit, standardise_unit
+
+    oof, test = load_npz(model_dir / "oof.npz"), load_npz(model_dir / "test.npz")
+    row = {i: k for k, i in enumerate(oof["ids"].tolist())}
+    tests = []
+    for fold in sorted(model_dir.glob("seed0/fold*")):
+        valid, unit_test = load_npz(fold / "valid.npz"), load_npz(fold / "test.npz")
+        assert list(unit_test["ids"]) == list(test["ids"])
+        expected, expected_test = standardise_unit(valid["pred"], unit_test["pred"])
+        rows = [row[i] for i in valid["ids"].tolist()]
+        np.testing.assert_allclose(oof["oof_by_seed"][0, rows], expected, rtol=1e-5, atol=1e-6)
+        z = logit(oof["oof_by_seed"][0, rows])
+        assert abs(z.mean()) < 1e-3 and z.std() == pytest.approx(1, abs=1e-3)
+        tests.append(expected_test)
+    np.testing.assert_allclose(test["pred"], np.mean(tests, axis=0), rtol=1e-5, atol=1e-6)
 
 
 def test_a_second_cv_trains_nothing(download, tmp_path, log):
@@ -284,11 +307,12 @@ def _refused(capsys, tmp_path, argv) -> str:
 
 @pytest.mark.parametrize("flags, expected", [
     (["--models", "tfidf_lr,lsmt"], "--models 'tfidf_lr,lsmt' (item 'lsmt'): not allowed; allowed: a list of names "
-                                    "from tfidf_lr, nbsvm, w2v_avg, lstm, gru (at least 1 item); did you mean 'lstm'?"),
-    (["--models", "bert"], "--models 'bert': not allowed; allowed: a list of names from tfidf_lr, nbsvm, w2v_avg, "
-                           "lstm, gru"),
+                                    "from tfidf_lr, nbsvm, char_lr, w2v_avg, lstm, gru, cnn (at least 1 item); "
+                                    "did you mean 'lstm'?"),
+    (["--models", "bert"], "--models 'bert': not allowed; allowed: a list of names from tfidf_lr, nbsvm, char_lr, "
+                           "w2v_avg, lstm, gru, cnn"),
     (["--models", "tfidf_lr,nbsvm,tfidf_lr"], "--models 'tfidf_lr,nbsvm,tfidf_lr': tfidf_lr is named twice; "
-                                              "allowed: distinct names from tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
+                                              "allowed: distinct names from tfidf_lr, nbsvm, char_lr, w2v_avg, lstm, gru, cnn"),
     (["--blend", "aucc"], "--blend 'aucc': not allowed; allowed: one of auc, logistic, mean; did you mean 'auc'?"),
     (["--rnn-dropout", "1.5"], "--rnn-dropout '1.5': not allowed; allowed: a number ≥ 0 and < 1"),
     (["--n-splits", "1"], "--n-splits '1': not allowed; allowed: an integer ≥ 2 and ≤ 100"),
@@ -316,7 +340,7 @@ def test_bad_flags_are_refused_in_one_line_before_anything_is_read_or_made(sampl
     ("rnn_epochs: 1.9\n", "rnn_epochs 1.9: should be a valid integer, got a number with a fractional part; "
                           "allowed: an integer ≥ 1"),
     ("models: [tfidf_lr, lsmt]\n", "models ['tfidf_lr', 'lsmt'] (item 'lsmt'): not allowed; allowed: a list of "
-                                   "names from tfidf_lr, nbsvm, w2v_avg, lstm, gru"),
+                                   "names from tfidf_lr, nbsvm, char_lr, w2v_avg, lstm, gru, cnn"),
     ("rnn_dropout: 1.0\n", "rnn_dropout 1.0: not allowed; allowed: a number ≥ 0 and < 1"),
     ("rnn_epoch: 3\n", "unknown setting 'rnn_epoch'; did you mean 'rnn_epochs'?"),
 ])
@@ -339,7 +363,7 @@ def test_settings_from_python_files_and_flags_are_validated_alike(tmp_path):
     with pytest.raises(ValidationError):
         ImdbConfig(data="d", rnn_dropout=1.5)
     cfg = ImdbConfig(data="d", models="tfidf_lr,gru", seeds=[0, 1])
-    assert cfg.models == ["tfidf_lr", "gru"] and cfg.rnn_epochs == 2 and cfg.blend == "auc"
+    assert cfg.models == ["tfidf_lr", "gru"] and cfg.rnn_epochs == 3 and cfg.blend == "auc"
     path = tmp_path / "imdb.json"
     path.write_text(json.dumps({"data": "d", "rnn_epochs": "3", "models": ["lstm"]}))
     from_file = resolve(ImdbConfig, path, {"blend": "mean"}, flags={"blend"})
@@ -353,10 +377,11 @@ def test_settings_from_python_files_and_flags_are_validated_alike(tmp_path):
 def test_choices_restated_for_light_imports_match_their_modules():
     from compete.common.evaluation.ensemble import BLEND_METHODS
     from compete.common.text import word2vec
-    from compete.common.text.recurrent import truncate
+    from compete.common.text.recurrent import KINDS, truncate
     from compete.pipelines import imdb
 
     assert imdb.BLEND_METHODS == BLEND_METHODS
+    assert imdb.SEQUENCE_MODELS == KINDS
     assert imdb.W2V_METHODS == word2vec.METHODS
     assert [truncate(["a b c"], 2, keep)[0] for keep in imdb.RNN_KEEP] == ["a b", "b c"]
     with pytest.raises(ValueError):
@@ -401,14 +426,19 @@ def test_too_few_reviews_of_a_sentiment_for_the_folds_fails_before_any_run_folde
     assert "labeledTrainData.tsv: the 240 labeled reviews have 2 of the rarer sentiment, too few for n_splits 3" in err
 
 
-def test_real_data_tfidf_baseline_on_5000_reviews(tmp_path):
+def test_real_data_linear_recipe_on_5000_reviews(tmp_path):
+    """The recipe's linear models at their defaults on a slice of the real reviews (measured: tfidf_lr 0.9537,
+    nbsvm 0.9601, blend 0.9617); the blend must beat both, as it does on all 25,000."""
     if not REAL.is_dir():
         pytest.skip(f"real popcorn data not found at {REAL}")
     from compete.pipelines.imdb import ImdbConfig, cross_validate
 
-    cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr"], limit_train=5000, n_splits=5)
-    result = cross_validate(cfg)
-    assert result.scores["models"]["tfidf_lr"]["auc"] > 0.92
+    cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr", "nbsvm"], limit_train=5000,
+                     n_splits=5)
+    scores = cross_validate(cfg).scores
+    models, blend = scores["models"], scores["blend"]["auc"]
+    assert models["tfidf_lr"]["auc"] > 0.950 and models["nbsvm"]["auc"] > 0.957
+    assert blend > 0.959 and blend > max(m["auc"] for m in models.values())
 
 
 def test_check_reports_counts_and_rejects_overlap(sample, tmp_path, capsys):
