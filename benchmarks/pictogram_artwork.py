@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 import _artwork_sources as sources
-from compete.common.data.images import read
+from compete.common.data.images import decode, read
 from compete.competitions.pictogram.classes import CLASSES, DOMAINS, GLOSS
 
 
@@ -43,15 +43,6 @@ def _encode(image: np.ndarray, extension: str, quality: int = 95) -> bytes:
     if not ok:
         raise OSError(f"cv2 could not encode {extension}")
     return data.tobytes()
-
-
-def _decoded(data: bytes) -> np.ndarray:
-    """What a reader sees: RGB, transparency composited on white (the reader's default)."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[..., 3:].astype(np.float32) / 255
-        image = np.rint(image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def _label(label, domain, abs_path, box, width, height, rng) -> dict:
@@ -164,7 +155,7 @@ def generate(out: Path, source_dir: Path, seed=0, size=(64, 96), n_max=220, n_mi
     def copy_exact(split, original):
         rel, label, domain, data, extension, box = original
         facts = {k: v for k, v in writer.files[rel].items() if k in ("source", "style", "transparent", "jpeg_quality")}
-        image = _decoded(data)
+        image = decode(data)  # what a reader sees: transparency composited on white
         if extension == ".png" and not facts.get("transparent") and rng.random() < 0.25:
             data, how = _encode_level(image, int(rng.integers(0, 4))), "same pixels, PNG re-encoded"
         else:
@@ -174,7 +165,7 @@ def generate(out: Path, source_dir: Path, seed=0, size=(64, 96), n_max=220, n_mi
 
     def copy_near(split, original, kind):
         rel, label, domain, data, extension, box = original
-        image = _decoded(data)
+        image = decode(data)  # what a reader sees: transparency composited on white
         changed, params = render.near_copy(image, kind, rng)
         quality = params.get("jpeg_quality", int(rng.integers(70, 96)))
         ext = ".jpg" if kind == "recompress" else (extension if extension != ".png" or rng.random() < 0.7 else ".jpg")

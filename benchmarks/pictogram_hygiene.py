@@ -38,19 +38,6 @@ def photo_table(scores, truth, files, rels, thresholds, current):
     return rows
 
 
-def subset_scores(stats, names) -> np.ndarray:
-    """photos.photo_scores restricted to some of its features (same signs, floors and robust z-scores)."""
-    from compete.common.hygiene.photos import FEATURES
-
-    total = np.zeros(len(stats))
-    for name in names:
-        sign, floor = FEATURES[name]
-        values = np.array([s[name] for s in stats], np.float64)
-        median = np.median(values)
-        total += sign * (values - median) / max(1.4826 * np.median(np.abs(values - median)), floor)
-    return total / len(names)
-
-
 def best_f1(scores, truth):
     """The best F1 of "score > t" over every t, and the interval of t giving it, with precision and recall there."""
     order = np.argsort(-scores, kind="stable")
@@ -67,7 +54,7 @@ def best_f1(scores, truth):
 def photos(facts, rows, rels, manifest, thresholds, current):
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from compete.common.hygiene.photos import FEATURES, photo_scores
+    from compete.common.hygiene.photos import STATISTICS, photo_scores
 
     files = manifest["files"]
     planted = set(manifest["photos"])
@@ -79,7 +66,7 @@ def photos(facts, rows, rels, manifest, thresholds, current):
           f"lowest photo score {scores[truth].min():.2f}, highest drawing score {scores[~truth].max():.2f}")
     print("feature AUCs (signed as the detector uses them): " + ", ".join(
         f"{name} {roc_auc_score(truth, sign * np.array([s[name] for s in stats])):.3f}"
-        for name, (sign, _) in FEATURES.items()))
+        for name, (sign, _) in STATISTICS.items()))
     table = photo_table(scores, truth, files, rels, thresholds, current)
     print("\n| threshold | flagged | true photos | false alarms | photos missed | precision | recall | F1 |")
     print("|---|---|---|---|---|---|---|---|")
@@ -98,10 +85,10 @@ def photos(facts, rows, rels, manifest, thresholds, current):
               f"photos missed by source {dict(missed.most_common(8)) or '{}'}")
     print("\nthe same score from subsets of its features (each standardised as photos.py does): AUC, best F1 "
           "(threshold range), precision and recall there")
-    names = list(FEATURES)
+    names = list(STATISTICS)  # every statistic measured, the colour count the detector leaves out included
     subsets = [names] + [[n for n in names if n != drop] for drop in names] + [[n] for n in names]
     for subset in subsets:
-        sub = subset_scores(stats, subset)
+        sub = photo_scores(stats, subset)
         top, lo, hi, precision, recall = best_f1(sub, truth)
         at_current = photo_table(sub, truth, files, rels, [], current)[0]
         print(f"  {'+'.join(subset)}: AUC {roc_auc_score(truth, sub):.3f}; at {current:g}: precision "

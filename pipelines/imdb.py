@@ -230,12 +230,12 @@ def _learner(cfg: ImdbConfig, name: str, vectors: WordVectorSource | None):
     def make_recurrent(seed: int):
         from compete.common.text.recurrent import RecurrentClassifier
 
-        units = cfg.cnn_filters if name == "cnn" else cfg.rnn_units
-        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, units, name, cfg.rnn_dropout,
-                                   cfg.rnn_epochs, cfg.rnn_batch_size, cfg.rnn_learning_rate, cfg.rnn_keep,
-                                   vectors.get() if _uses_vectors(cfg, name) else None, seed=seed,
-                                   precision=cfg.precision, jit_compile=cfg.jit_compile,
-                                   kernel_size=cfg.cnn_kernel if name == "cnn" else 3)
+        shape = dict(units=cfg.cnn_filters, kernel_size=cfg.cnn_kernel) if name == "cnn" else dict(units=cfg.rnn_units)
+        return RecurrentClassifier(cfg.vocab_size, cfg.seq_len, cfg.embedding_dim, cell=name, dropout=cfg.rnn_dropout,
+                                   epochs=cfg.rnn_epochs, batch_size=cfg.rnn_batch_size,
+                                   learning_rate=cfg.rnn_learning_rate, keep=cfg.rnn_keep,
+                                   word_vectors=vectors.get() if _uses_vectors(cfg, name) else None, seed=seed,
+                                   precision=cfg.precision, jit_compile=cfg.jit_compile, **shape)
     return RecurrentLearner(make_recurrent, settings, cfg.jit_compile)
 
 

@@ -36,6 +36,10 @@ def logit(p) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def sigmoid(z) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
 def standardise_unit(valid, test=None):
     """One fold model's probabilities as z-scores of its logits, back through the sigmoid.
 
@@ -49,7 +53,7 @@ def standardise_unit(valid, test=None):
     spread = spread if spread > 1e-12 else 1.0
 
     def squash(p):
-        return (1.0 / (1.0 + np.exp(-(logit(p) - centre) / spread))).astype(np.float32)
+        return sigmoid((logit(p) - centre) / spread).astype(np.float32)
 
     return squash(valid), None if test is None else squash(test)
 
@@ -68,7 +72,7 @@ class Blend:
         predictions = np.asarray(predictions, dtype=np.float64)
         if predictions.ndim != 2 or predictions.shape[1] != len(self.weights):
             raise ValueError(f"expected a (rows, {len(self.weights)}) prediction matrix, got {predictions.shape}")
-        return 1.0 / (1.0 + np.exp(-(logit(predictions) @ self.weights + self.intercept)))
+        return sigmoid(logit(predictions) @ self.weights + self.intercept)
 
     def to_dict(self) -> dict:
         return {"method": self.method, "weights": dict(zip(self.names or map(str, range(len(self.weights))),

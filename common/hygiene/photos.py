@@ -5,12 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Feature name -> (sign: +1 where photographs score higher than drawings, smallest spread used to standardise).
-# The floors keep a set of near-identical drawings (spread ~0) from turning tiny differences into huge scores.
-# The colour count (`log_colours` in `image_stats`) is left out: on real icon artwork it told photos from
+# Statistic of `image_stats` -> (sign: +1 where photographs score higher than drawings, smallest spread used to
+# standardise). The floors keep a set of near-identical drawings (spread ~0) from turning tiny differences into
+# huge scores.
+STATISTICS = {"log_colours": (1.0, 0.25), "flat_fraction": (-1.0, 0.05), "grey_entropy": (1.0, 0.25),
+              "texture": (1.0, 1.0)}
+# The ones the detector scores with. The colour count is left out: on real icon artwork it told photos from
 # drawings no better than chance (emoji gradients, JPEG artefacts and paper grain add colours too), and
 # without it F1 rose on every seed of `benchmarks/pictogram_hygiene.py`.
-FEATURES = {"flat_fraction": (-1.0, 0.05), "grey_entropy": (1.0, 0.25), "texture": (1.0, 1.0)}
+FEATURES = ("flat_fraction", "grey_entropy", "texture")
 
 
 def image_stats(image: np.ndarray, size: int = 96) -> dict[str, float]:
@@ -29,15 +32,16 @@ def image_stats(image: np.ndarray, size: int = 96) -> dict[str, float]:
             "grey_entropy": float(-(nonzero * np.log2(nonzero)).sum()), "texture": float(np.median(laplacian))}
 
 
-def photo_scores(stats: list[dict[str, float]]) -> np.ndarray:
-    """Mean over features of the signed robust z-score (median, scaled MAD with a floor): high = photo-like."""
+def photo_scores(stats: list[dict[str, float]], features=FEATURES) -> np.ndarray:
+    """Mean over `features` of the signed robust z-score (median, scaled MAD with a floor): high = photo-like."""
     if not stats:
         return np.zeros(0)
     total = np.zeros(len(stats))
-    for name, (sign, floor) in FEATURES.items():
+    for name in features:
+        sign, floor = STATISTICS[name]
         values = np.array([s[name] for s in stats], np.float64)
         median = np.median(values)
         spread = 1.4826 * np.median(np.abs(values - median))
         spread = max(spread, floor)
         total += sign * (values - median) / spread
-    return total / len(FEATURES)
+    return total / len(features)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compete.common.models.backbones.registry import BackboneSpec, register_prefix
+from compete.common.models.backbones.registry import BackboneSpec, first_line, register_prefix
 
 PREFIX = "hub"
 INSTALL = "pip install 'compete[hub]'"
@@ -49,7 +49,7 @@ def spec(preset: str) -> BackboneSpec:
         return _build(preset, tuple(input_shape), weights is not None)
 
     def unavailable(error: Exception) -> str:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        reason = first_line(error)[:200]
         return (f"keras-hub preset {preset!r} could not be loaded ({type(error).__name__}: {reason}); keras-hub "
                 "fetches a named preset from Kaggle or Hugging Face and keeps it in its cache. Offline, save or "
                 f"attach the preset as a folder and pass --backbone {PREFIX}:/path/to/folder, or --weights none")

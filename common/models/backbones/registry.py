@@ -132,6 +132,11 @@ def keras_weights_cache() -> Path:
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "models"
 
 
+def first_line(error: Exception) -> str:
+    """An error's first line of text, or its type's name when it has none: for one-line messages."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
     """Build the backbone once with `weights`, so a download or file problem is one line before any training.
 
@@ -150,8 +155,8 @@ def resolve_weights(name: str, image_size: int, weights: str | None) -> None:
         spec = get_spec(name)
         if spec.unavailable is not None:
             raise DataError(None, spec.unavailable(error)) from None
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        reason = reason.split(" -- ", 1)[-1][:160]  # Keras says "URL fetch failure on <url>: <errno> -- <reason>"
+        # Keras says "URL fetch failure on <url>: <errno> -- <reason>"
+        reason = first_line(error).split(" -- ", 1)[-1][:160]
         raise DataError(None, f"ImageNet weights for backbone {name!r} could not be loaded, a network or cache "
                               f"problem ({reason}); Keras looks for them in {keras_weights_cache()} and downloads "
                               "them when missing. Use --weights PATH (a local weights file, for example one attached "
