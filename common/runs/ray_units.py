@@ -24,7 +24,8 @@ from compete.common.runs.engine import clock
 MAX_RETRIES = 3  # a worker that dies (killed, out of memory, node lost) is restarted this often; exceptions are not
 PASSED_ENV = ("KERAS_BACKEND", "KERAS_HOME", "TF_CPP_MIN_LOG_LEVEL", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "XLA_FLAGS",
-              "TF_XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS", "JAX_PLATFORMS", "XLA_PYTHON_CLIENT_PREALLOCATE")
+              "TF_XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS", "JAX_PLATFORMS", "XLA_PYTHON_CLIENT_PREALLOCATE",
+              "JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
 NO_SHARED_FOLDER = ("--executor ray needs a shared filesystem that every node sees at the same path (or run "
                     "`cv --unit seedS/foldF` on each machine and copy the unit folders back before `assemble`)")
 

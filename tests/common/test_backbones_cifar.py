@@ -9,7 +9,7 @@ from compete.common.models.backbones import get_spec, list_backbones
 from compete.common.models.backbones.cifar_nets import cifar_resnet
 from compete.common.models.classifier import build_image_classifier
 
-CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56"]
+CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56", "resnet9_half"]
 
 
 def _weighted(model):
@@ -39,6 +39,20 @@ def test_resnet_depth_counts_weighted_layers(name, depth):
 
 def test_resnet20_has_about_270k_parameters():
     assert 0.26e6 < build_image_classifier("resnet20", 32, 10, "softmax").count_params() < 0.28e6
+
+
+@pytest.mark.parametrize("name,width", [("resnet9", 64), ("resnet9_half", 32)])
+def test_resnet9_has_page_s_eight_convolutions_widths_and_two_residuals(name, width):
+    model = build_image_classifier(name, 32, 10, "softmax", weights=None)
+    backbone = model.get_layer("backbone")
+    convs = [layer for layer in backbone.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convs) == 8 and len(_weighted(model)) == 9
+    assert [c.filters for c in convs] == [width, 2 * width, 2 * width, 2 * width, 4 * width, 8 * width, 8 * width,
+                                          8 * width]
+    assert sum(isinstance(layer, keras.layers.Add) for layer in backbone.layers) == 2
+    assert backbone.output.shape[1:] == (4, 4, 8 * width)
+    # 6.57M parameters at full width, as the reference network.
+    assert (6.5e6 < model.count_params() < 6.65e6) if width == 64 else (1.6e6 < model.count_params() < 1.7e6)
 
 
 def test_bad_depth_rejected():

@@ -134,7 +134,7 @@ def test_an_image_linking_outside_the_data_folder_is_refused_however_it_is_match
     (root / "img" / "sub" / "a.png").symlink_to(tmp_path / "outside.png")
     for named in ("sub/a.png", "/stale/a.png", "/stale/other.png"):  # by path, by name, by the label's stem
         f = write(root / "lab" / "a.json", label_json(named))
-        with pytest.raises(DataError, match=r"\(a link to .*outside.png'\) leads outside") as error:
+        with pytest.raises(DataError, match=r"\(a link to '[^)]*\) leads outside") as error:
             read_folder(root / "lab", root / "img", root=root)
         assert error.value.path == str(f)
 

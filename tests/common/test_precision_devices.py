@@ -218,7 +218,7 @@ JAX_SCRIPT = textwrap.dedent("""
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (pip install -e '.[jax]')")
 def test_two_cpu_devices_split_every_batch_and_learn_the_same(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+           "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2".strip()}
     result = subprocess.run([sys.executable, "-c", JAX_SCRIPT, str(tmp_path), os.path.dirname(__file__)], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -130,7 +130,7 @@ def test_image_settings_check_the_backbone_its_size_and_its_weights(tmp_path):
         ImageCVConfig.build({**base, "backbone": "resnet50", "image_size": 16})
     with pytest.raises(SettingsError, match="weights 'imagenet': backbone small_cnn has no ImageNet weights"):
         ImageCVConfig.build({**base, "weights": "imagenet"})
-    with pytest.raises(SettingsError, match="weights '.*missing.h5': no such file"):
+    with pytest.raises(SettingsError, match="weights '[^ ]*: no such file"):
         ImageCVConfig.build({**base, "weights": str(tmp_path / "missing.h5")})
     with pytest.raises(SettingsError, match=r"run '\.\./x': not one plain folder name"):
         ImageCVConfig.build({**base, "run": "../x"})

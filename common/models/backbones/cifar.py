@@ -41,3 +41,19 @@ def _register_resnet(depth: int, params: str):
 
 resnet20 = _register_resnet(20, "0.27M")
 resnet56 = _register_resnet(56, "0.85M")
+
+
+def _register_resnet9(name: str, width: int, params: str):
+    @register_backbone(name, preprocessing="unit", blocks=RESNET_BLOCKS, min_size=8,
+                       description=f"fast CIFAR ResNet-9 (Page 2018), widths {width}-{2 * width}-{4 * width}-"
+                                   f"{8 * width}, {params} params")
+    def factory(input_shape, weights=None):
+        from compete.common.models.backbones import cifar_nets
+
+        return cifar_nets.resnet9(input_shape, width, name=name)
+    factory.__name__ = name
+    return factory
+
+
+resnet9 = _register_resnet9("resnet9", 64, "6.6M")
+resnet9_half = _register_resnet9("resnet9_half", 32, "1.6M")

@@ -91,3 +91,31 @@ def cifar_resnet(input_shape, depth: int, weight_decay: float = 1e-4, name: str 
             x = layers.Activation("relu", name=prefix + "out")(x)
             width_in = width
     return keras.Model(inputs, x, name=name or f"resnet{depth}")
+
+
+def resnet9(input_shape, width: int = 64, weight_decay: float = 5e-4, name: str | None = None) -> keras.Model:
+    """The fast CIFAR ResNet-9 (Page 2018, "How to train your ResNet"): widths w-2w-4w-8w, residuals after stages 1 and 3.
+
+    Few layers at full resolution and wide late stages make it train quickly per epoch,
+    which is what counts on a small set and a CPU budget.
+    """
+    conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal",
+                kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None)
+
+    def conv_bn(x, filters, prefix, pool=False):
+        x = layers.Conv2D(filters, 3, name=prefix + "conv", **conv)(x)
+        if pool:
+            x = layers.MaxPooling2D(name=prefix + "pool")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=prefix + "bn")(x)
+        return layers.Activation("relu", name=prefix + "relu")(x)
+
+    inputs = keras.Input(input_shape)
+    x = conv_bn(inputs, width, "stem_")
+    for stage, (factor, residual) in enumerate(((2, True), (4, False), (8, True)), start=1):
+        prefix = f"stage{stage}_"
+        x = conv_bn(x, width * factor, prefix, pool=True)
+        if residual:
+            y = conv_bn(x, width * factor, prefix + "res1_")
+            y = conv_bn(y, width * factor, prefix + "res2_")
+            x = layers.Add(name=prefix + "add")([x, y])
+    return keras.Model(inputs, x, name=name or f"resnet9_w{width}")
