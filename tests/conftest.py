@@ -6,11 +6,11 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The tests' models are tiny, so XLA's compile time outweighs their run time (a 1-epoch CV under JAX
 # spent 44 of 74 s compiling): compile without backend optimisation, and keep the compiled programs on
-# disk, where every later process of this worker (and the next run) finds them. Set for the commands
-# the tests start too; tests that need other XLA flags add to these.
+# disk, where every later process (and the next run) finds them. One folder for all xdist workers (they
+# load this file before they know their names); JAX skips an entry it cannot read and compiles instead.
+# Set for the commands the tests start too; tests that need other XLA flags add to these.
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(
-    tempfile.gettempdir(), f"compete-tests-jax-cache-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"))
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), "compete-tests-jax-cache"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 import pytest  # noqa: E402
