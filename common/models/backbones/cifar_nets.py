@@ -57,6 +57,12 @@ def deep_cnn(input_shape, weights=None):
     return keras.Model(inputs, x, name="deep_cnn")
 
 
+def _conv_settings(weight_decay: float) -> dict:
+    """The ResNets' 3x3 convolutions: same padding, no bias (batch norm follows), He init, L2 on the kernel."""
+    return dict(padding="same", use_bias=False, kernel_initializer="he_normal",
+                kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None)
+
+
 def cifar_resnet(input_shape, depth: int, weight_decay: float = 1e-4, name: str | None = None) -> keras.Model:
     """The 6n+2-layer CIFAR ResNet (He et al. 2016, sec. 4.2): 3 stages of n basic blocks, 16-32-64 filters.
 
@@ -66,8 +72,7 @@ def cifar_resnet(input_shape, depth: int, weight_decay: float = 1e-4, name: str 
     if depth < 8 or (depth - 2) % 6:
         raise ValueError(f"CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110), got {depth}")
     n = (depth - 2) // 6
-    conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal",
-                kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None)
+    conv = _conv_settings(weight_decay)
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(16, 3, name="stem_conv", **conv)(inputs)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
@@ -99,8 +104,7 @@ def resnet9(input_shape, width: int = 64, weight_decay: float = 5e-4, name: str 
     Few layers at full resolution and wide late stages make it train quickly per epoch,
     which is what counts on a small set and a CPU budget.
     """
-    conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal",
-                kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None)
+    conv = _conv_settings(weight_decay)
 
     def conv_bn(x, filters, prefix, pool=False):
         x = layers.Conv2D(filters, 3, name=prefix + "conv", **conv)(x)
