@@ -1,5 +1,7 @@
-"""Shared fixtures: quiet TensorFlow, quick XLA compiles, and one generated Planet sample per session."""
+"""Shared fixtures: quiet TensorFlow, quick XLA compiles, Keras steps run eagerly where the model is not the subject,
+heavy modules scheduled first, and one generated Planet sample per session."""
 
+import contextlib
 import os
 import tempfile
 
@@ -14,6 +16,12 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettemp
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules marked `heavy` first (otherwise in their order): xdist hands out whole modules in this order, so a
+    minute-long module never starts last while the other worker sits idle."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +77,44 @@ def drawn_reports():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reports, "refresh", DRAWN["refresh"])
+        yield
+
+
+@contextlib.contextmanager
+def _functions_run_eagerly(eager: bool):
+    """TensorFlow's tf.functions (Keras' train, test and predict steps) run eagerly or traced, then as before."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    before = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(eager)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(before)
+
+
+@pytest.fixture(scope="module")
+def eager_functions():
+    """Run this module's Keras steps eagerly instead of tracing them into graphs (TensorFlow; tf.data still traces).
+
+    On the tests' tiny models, tracing a fold's steps costs seconds while running them costs milliseconds
+    (a 3-fold tiny Planet submit: 29 s traced, 14 s eager). For modules whose subject is the run around
+    the model (the CLI, the run engine's files, caching, hostile input), not the model. The traced path
+    a user runs is covered by the modules that leave it on: model, training and backend tests, and every
+    command a test starts in its own process.
+    """
+    with _functions_run_eagerly(True):
+        yield
+
+
+@pytest.fixture
+def traced_functions():
+    """One test in an `eager_functions` module traces its steps as a user's run does (real data: there, running
+    thousands of steps eagerly costs more than tracing them once)."""
+    with _functions_run_eagerly(False):
         yield

@@ -18,8 +18,8 @@ import textwrap
 
 import pytest
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                                reason="JAX not installed (pip install -e '.[jax]')")
+pytestmark = [pytest.mark.heavy, pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                                                    reason="JAX not installed (pip install -e '.[jax]')")]
 
 # The demo's recipe with fewer folds and epochs; the sample data is the demo's.
 SHORTER = {

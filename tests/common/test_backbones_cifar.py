@@ -9,6 +9,8 @@ from compete.common.models.backbones import get_spec, list_backbones
 from compete.common.models.backbones.cifar_nets import cifar_resnet
 from compete.common.models.classifier import build_image_classifier
 
+pytestmark = pytest.mark.heavy
+
 CIFAR_MODELS = ["lenet5", "deep_cnn", "resnet20", "resnet56", "resnet9_half"]
 
 

@@ -19,6 +19,8 @@ from compete.common.training import devices, precision
 from compete.common.training.image_learner import ImageLearner
 from compete.common.training.options import ComputeOptions, FitOptions, LoaderOptions, PredictOptions
 
+pytestmark = pytest.mark.heavy
+
 
 def _colour_images(n: int, size: int = 16, seed: int = 0):
     """`n` images, red or blue by label (learnable in an epoch), and their one-hot targets."""

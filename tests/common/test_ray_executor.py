@@ -17,6 +17,8 @@ from compete.common.runs.ray_units import UnitError, _train_unit  # noqa: E402
 from compete.competitions.cifar10 import layout, sample_data  # noqa: E402
 from compete.pipelines.cli import main  # noqa: E402
 
+pytestmark = pytest.mark.heavy
+
 TINY = ["--backbone", "tiny_cnn", "--epochs", "1", "--n-splits", "2", "--batch-size", "32", "--optimizer", "adam",
         "--learning-rate", "0.003", "--lr-schedule", "constant", "--tta", "1", "--run", "tiny"]
 UNITS = ("seed0/fold0", "seed0/fold1")

@@ -22,6 +22,8 @@ from compete.common.runs import artefacts
 from compete.common.runs.engine import Assembly, Split
 from compete.pipelines.cli import main
 
+pytestmark = pytest.mark.usefixtures("eager_functions")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _drawn(drawn_reports):

@@ -14,6 +14,8 @@ from compete.common.evaluation.metrics import roc_auc
 from compete.common.text import recurrent
 from compete.common.text.word2vec import WordVectors
 
+pytestmark = pytest.mark.heavy
+
 
 def test_truncate_keeps_start_or_end():
     assert recurrent.truncate(["a b c d"], 2, "end").tolist() == ["c d"]

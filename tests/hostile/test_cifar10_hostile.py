@@ -23,6 +23,8 @@ import pytest
 from compete.competitions.cifar10 import batches, sample_data
 from compete.pipelines.cli import main
 
+pytestmark = pytest.mark.usefixtures("eager_functions")
+
 SEED = 20_251_125
 VARIANTS = 60
 MUTATIONS = ("truncate", "flip", "lines", "delete", "random", "empty")

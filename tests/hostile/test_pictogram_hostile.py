@@ -23,6 +23,8 @@ from compete.competitions.pictogram import sample_data
 from compete.competitions.pictogram.classes import DOMAINS
 from compete.pipelines.cli import main
 
+pytestmark = pytest.mark.usefixtures("eager_functions")
+
 # As small as the generator allows: 2 training images per class, 1 evaluation image per class, nothing planted.
 MINIMAL = dict(n_max=2, n_min=2, n_eval_per_class=1, n_exact=0, n_near=0, n_overlap=0, n_photos=0)
 TINY = ["--backbone", "camp_cnn_tiny", "--image-size", "32", "--epochs", "1", "--n-splits", "2", "--batch-size", "16"]

@@ -20,6 +20,8 @@ from compete.pipelines.cli import main
 from answers import answered
 from byte_mutations import drop, duplicate, flip, insert, shuffle, split_lines
 
+pytestmark = pytest.mark.usefixtures("eager_functions")
+
 CSVS = ("train_v2.csv", "sample_submission_v2.csv")
 IMAGE_DIRS = ("train-jpg", "test-jpg", "test-jpg-additional")
 N_VARIANTS = 80

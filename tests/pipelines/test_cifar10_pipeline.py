@@ -20,6 +20,8 @@ from compete.competitions.cifar10.format import FORMAT
 from compete.pipelines.cifar10 import Cifar10Config
 from compete.pipelines.cli import main
 
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("eager_functions")]
+
 TINY = ["--backbone", "tiny_cnn", "--epochs", "1", "--n-splits", "2", "--batch-size", "32", "--optimizer", "adam",
         "--learning-rate", "0.003", "--lr-schedule", "constant", "--run", "tiny"]
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cifar10-subset"
@@ -457,6 +459,7 @@ def _real_or_skip():
     return REAL
 
 
+@pytest.mark.usefixtures("traced_functions")
 def test_learns_real_images(tmp_path):
     data = _real_or_skip()
     assert main(["cifar10", "cv", "--data", str(data), "--runs-dir", str(tmp_path / "runs"), "--limit-train", "1500",
@@ -469,6 +472,7 @@ def test_learns_real_images(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("traced_functions")
 def test_resnet20_learns_real_images(tmp_path):
     data = _real_or_skip()
     assert main(["cifar10", "cv", "--data", str(data), "--runs-dir", str(tmp_path / "runs"), "--limit-train", "2000",

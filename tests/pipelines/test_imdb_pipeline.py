@@ -22,7 +22,8 @@ FAST = ["--models", "tfidf_lr,nbsvm", "--n-splits", "3", "--min-df", "1"]
 MODELS = ("tfidf_lr", "nbsvm")
 
 
-pytestmark = pytest.mark.usefixtures("log")  # the `compete` logger's messages reach caplog in every test
+# The `compete` logger's messages reach caplog in every test; the Keras text models run eagerly (conftest).
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("log", "eager_functions")]
 
 
 @pytest.fixture(scope="module")
@@ -426,19 +427,19 @@ def test_too_few_reviews_of_a_sentiment_for_the_folds_fails_before_any_run_folde
     assert "labeledTrainData.tsv: the 240 labeled reviews have 2 of the rarer sentiment, too few for n_splits 3" in err
 
 
-def test_real_data_linear_recipe_on_5000_reviews(tmp_path):
-    """The recipe's linear models at their defaults on a slice of the real reviews (measured: tfidf_lr 0.9537,
-    nbsvm 0.9601, blend 0.9617); the blend must beat both, as it does on all 25,000."""
+def test_real_data_linear_recipe_on_4000_reviews(tmp_path):
+    """The recipe's linear models at their defaults on a slice of the real reviews, 3 folds (measured: tfidf_lr
+    0.9497, nbsvm 0.9542, blend 0.9568); the blend must beat both, as it does on all 25,000."""
     if not REAL.is_dir():
         pytest.skip(f"real popcorn data not found at {REAL}")
     from compete.pipelines.imdb import ImdbConfig, cross_validate
 
-    cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr", "nbsvm"], limit_train=5000,
-                     n_splits=5)
+    cfg = ImdbConfig(data=str(REAL), runs_dir=str(tmp_path / "runs"), models=["tfidf_lr", "nbsvm"], limit_train=4000,
+                     n_splits=3)
     scores = cross_validate(cfg).scores
     models, blend = scores["models"], scores["blend"]["auc"]
-    assert models["tfidf_lr"]["auc"] > 0.950 and models["nbsvm"]["auc"] > 0.957
-    assert blend > 0.959 and blend > max(m["auc"] for m in models.values())
+    assert models["tfidf_lr"]["auc"] > 0.947 and models["nbsvm"]["auc"] > 0.951
+    assert blend > 0.954 and blend > max(m["auc"] for m in models.values())
 
 
 def test_check_reports_counts_and_rejects_overlap(sample, tmp_path, capsys):

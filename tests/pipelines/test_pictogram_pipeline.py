@@ -17,6 +17,8 @@ from compete.competitions.pictogram import sample_data
 from compete.competitions.pictogram.classes import CLASSES
 from compete.pipelines.cli import main
 
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("eager_functions")]
+
 SMALL = dict(n_max=6, n_min=3, n_eval_per_class=1, n_exact=1, n_near=1, n_overlap=1, n_photos=1)
 TINY = ["--backbone", "camp_cnn_tiny", "--image-size", "32", "--epochs", "1", "--n-splits", "2", "--batch-size", "16"]
 

@@ -18,6 +18,8 @@ from compete.competitions.planet.rules import weather_forced
 from compete.competitions.planet.tags import TAGS
 from compete.pipelines.cli import main
 
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("eager_functions")]
+
 TINY = ["--backbone", "tiny_cnn", "--weights", "none", "--image-size", "32", "--epochs", "1", "--n-splits", "3",
         "--tta", "2", "--batch-size", "32", "--run", "tiny"]
 
@@ -230,17 +232,18 @@ def test_two_processes_share_one_run_through_units_then_assemble(planet_sample, 
 
 def test_a_second_command_on_a_busy_run_is_refused_or_waits(planet_sample, tmp_path, capsys):
     download = shutil.copytree(planet_sample, tmp_path / "data")
-    holder = _cli(download, tmp_path, "--learning-rate", "0.01")
+    two_folds = ("--n-splits", "2")  # overrides TINY's 3: two trained runs, so the shortest
+    holder = _cli(download, tmp_path, "--learning-rate", "0.01", *two_folds)
     lock = tmp_path / "runs" / "planet" / "tiny" / ".lock"
     deadline = time.time() + 120
     while not (lock.exists() and f'"pid": {holder.pid}' in lock.read_text()):
         assert holder.poll() is None and time.time() < deadline, holder.stderr.read()
         time.sleep(0.2)
     capsys.readouterr()
-    assert _compete(download, tmp_path, "--learning-rate", "0.1", action="cv") == 2
+    assert _compete(download, tmp_path, "--learning-rate", "0.1", *two_folds, action="cv") == 2
     err = capsys.readouterr().err
     assert f"is in use by pid {holder.pid}" in err and "--wait" in err and len(err.strip().splitlines()) == 1
-    assert _compete(download, tmp_path, "--learning-rate", "0.1", "--wait", action="cv") == 0
+    assert _compete(download, tmp_path, "--learning-rate", "0.1", *two_folds, "--wait", action="cv") == 0
     assert holder.wait(timeout=300) == 0
     out = capsys.readouterr().out
     assert "waiting for pid" in out and "settings changed: learning_rate 0.01 -> 0.1" in out

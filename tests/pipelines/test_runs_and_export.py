@@ -14,6 +14,8 @@ from compete.common.runs.engine import Assembly, Split
 from compete.competitions.planet.tags import TAGS
 from compete.pipelines.cli import main
 
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("eager_functions")]
+
 TINY = ["--backbone", "tiny_cnn", "--weights", "none", "--image-size", "32", "--epochs", "1", "--n-splits", "3",
         "--tta", "2", "--batch-size", "32"]
 HEAVY = ("keras", "tensorflow", "jax", "torch", "pandas", "sklearn")
