@@ -460,15 +460,17 @@ def _real_or_skip():
 
 
 @pytest.mark.usefixtures("traced_functions")
-def test_learns_real_images(tmp_path):
+def test_the_recipe_learns_real_images(tmp_path):
+    """The README's recipe (held-out 0.783 on all 4,660 images in 18 epochs) on 1,000 real images for 3 epochs:
+    measured 0.305 on the 200 held out (chance is 0.10)."""
     data = _real_or_skip()
-    assert main(["cifar10", "cv", "--data", str(data), "--runs-dir", str(tmp_path / "runs"), "--limit-train", "1500",
-                 "--backbone", "lenet5", "--n-splits", "2", "--epochs", "6", "--batch-size", "32",
-                 "--optimizer", "adam", "--learning-rate", "0.002", "--lr-schedule", "constant",
-                 "--augment", "hflip", "--tta", "2", "--run", "real"]) == 0
+    assert main(["cifar10", "cv", "--data", str(data), "--runs-dir", str(tmp_path / "runs"), "--limit-train", "1000",
+                 "--holdout", "0.2", "--backbone", "resnet9_half", "--epochs", "3", "--batch-size", "64",
+                 "--learning-rate", "0.1", "--augment", "pad_crop,hflip", "--label-smoothing", "0.1", "--tta", "2",
+                 "--run", "real"]) == 0
     scores = json.loads((tmp_path / "runs" / "cifar10" / "real" / "scores.json").read_text())
-    assert scores["oof_accuracy"] > 0.25, scores  # chance is 0.10
-    assert all(unit["oof_accuracy"] > 0.2 for unit in scores["units"])
+    assert scores["oof_accuracy"] > 0.22, scores
+    assert len(scores["units"]) == 1 and scores["rows_scored"] == 200  # one unit, scored on the held-out fifth
 
 
 @pytest.mark.slow
