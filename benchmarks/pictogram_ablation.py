@@ -7,8 +7,9 @@ Duplicates kept in training stay in one fold, so "keep duplicates" rows are not 
 Oversampling also lengthens each epoch (more steps), so its row mixes both effects; the
 "rows/epoch" column shows by how much.
 Run: .venv/bin/python benchmarks/pictogram_ablation.py [--small] [--seeds 0,1,2] [--epochs 12]
-[--backbone camp_cnn] [--image-size 64] (defaults: the demo's recipe; one seed of one variant took 24 minutes on
-2 shared cores. `--backbone camp_cnn_tiny --image-size 48 --epochs 8` took about 5.5 minutes per variant for 2 seeds)
+[--backbone small_cnn] [--image-size 48] (defaults: the demo's settings. Measured when the demo used camp_cnn at
+64 px: one seed of one variant took 24 minutes on 2 shared cores; `--backbone camp_cnn_tiny --image-size 48
+--epochs 8` took about 5.5 minutes per variant for 2 seeds)
 """
 
 from __future__ import annotations

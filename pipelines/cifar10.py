@@ -17,23 +17,15 @@ from pydantic import BeforeValidator, model_validator
 
 from compete.common.errors import DataError
 from compete.common.logs import logger, result
-from compete.common.settings.fields import CV, DATA, PREDICTION, TRAINING, Float, Int, setting, to_int
+from compete.common.settings.fields import CV, DATA, PREDICTION, Float, Int, setting, to_int
 from compete.common.settings.model import Invalid
 from compete.common.settings.shared import (Augment, Backbone, BatchSize, Dropout, Epochs, ImageCVConfig, ImageSize,
-                                            LearningRate, LrSchedule, Optimizer, Patience, Weights)
-from compete.common.training.options import BATCH_MIXES
+                                            LearningRate, LrSchedule, Optimizer, Patience, SingleLabelImageConfig,
+                                            Weights)
 from compete.competitions.cifar10.constants import LAYOUTS
 from compete.pipelines.registry import Pipeline, register
 
 COMPETITION = "cifar10"
-MIXES = ("none", *BATCH_MIXES)
-
-
-def _mix_name(value):
-    """"" (older config files), null, false (YAML's `off`) and "off" mean no mixing."""
-    if value is None or value is False or (isinstance(value, str) and value.strip().lower() in ("", "off")):
-        return "none"
-    return value
 
 
 def _upright_views(value):
@@ -44,12 +36,6 @@ def _upright_views(value):
     return value
 
 
-Mix = Annotated[Literal[MIXES], BeforeValidator(_mix_name), setting(
-    "mix pairs of training images: mixup blends them, cutmix pastes a patch of one into the other (none: off)",
-    TRAINING)]
-MixAlpha = Annotated[Float, setting("mixing strength: the alpha of Beta(alpha, alpha) (used only when mix is on)",
-                                    TRAINING, ge=0, le=100)]
-LabelSmoothing = Annotated[Float, setting("label smoothing of the cross-entropy loss (0: none)", TRAINING, ge=0, lt=1)]
 Holdout = Annotated[Float, setting("hold out this fraction once, the same rows for every seed, instead of K-fold "
                                    "(0: K-fold)", CV, ge=0, lt=1)]
 SPLITS = "an integer from 2 to 100 (or 1 with holdout, which does not use it)"
@@ -62,7 +48,7 @@ CifarTTA = Annotated[Literal[1, 2], BeforeValidator(_upright_views), setting(
     allowed="1 or 2")]
 
 
-class Cifar10Config(ImageCVConfig):
+class Cifar10Config(SingleLabelImageConfig):
     """Defaults for the real data on one GPU: ResNet-20 from scratch, SGD + one-cycle, pad-crop + flip."""
 
     backbone: Backbone = "resnet20"
@@ -76,9 +62,6 @@ class Cifar10Config(ImageCVConfig):
     patience: Patience = 30
     dropout: Dropout = 0.0
     augment: Augment = ["pad_crop", "hflip"]
-    mix: Mix = "none"
-    mix_alpha: MixAlpha = 1.0
-    label_smoothing: LabelSmoothing = 0.0
     n_splits: CifarSplits = 5
     holdout: Holdout = 0.0
     tta: CifarTTA = 2
@@ -88,20 +71,10 @@ class Cifar10Config(ImageCVConfig):
     NOT_UNIT_SETTINGS: ClassVar[frozenset] = ImageCVConfig.NOT_UNIT_SETTINGS | {"holdout", "layout"}
 
     @model_validator(mode="after")
-    def _split_and_mixing(self):
+    def _split(self):
         if not self.holdout and self.n_splits < 2:
             raise Invalid("n_splits", self.n_splits, "K-fold needs at least 2 folds", SPLITS)
-        if self.mix != "none" and not self.mix_alpha > 0:
-            raise Invalid("mix_alpha", self.mix_alpha, f"mix {self.mix} needs a positive alpha",
-                          "a number > 0 and ≤ 100")
         return self
-
-    def unit_settings(self) -> dict:
-        """As the base class, less mix_alpha when nothing is mixed (it changes no model then)."""
-        settings = super().unit_settings()
-        if self.mix == "none":
-            settings.pop("mix_alpha", None)
-        return settings
 
 
 DEMO = dict(backbone="deep_cnn", weights=None, batch_size=64, epochs=6, patience=6, optimizer="adam",
@@ -165,7 +138,6 @@ def _data(cfg: Cifar10Config, need_test: bool):
 def _learner(cfg: Cifar10Config, prior: "np.ndarray"):
     import keras
 
-    from compete.common.data.augment import build_batch_transform
     from compete.common.models.classifier import build_image_classifier
     from compete.common.settings.adapters import image_learner
     from compete.competitions.cifar10.classes import CLASSES
@@ -173,10 +145,9 @@ def _learner(cfg: Cifar10Config, prior: "np.ndarray"):
     def build_model():
         return build_image_classifier(cfg.backbone, cfg.image_size, len(CLASSES), "softmax", cfg.weights, cfg.dropout)
 
-    mixer = build_batch_transform(None if cfg.mix == "none" else cfg.mix, cfg.mix_alpha)
     return image_learner(cfg, build_model,
                          loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-                         metrics=["accuracy"], fallback=prior, batch_transform=mixer)
+                         metrics=["accuracy"], fallback=prior, batch_transform=cfg.batch_mixer())
 
 
 def _fold_maker(cfg: Cifar10Config, labels: "np.ndarray", seed: int, folds: dict):

@@ -71,6 +71,36 @@ def _cutout():
                            fill=0, p=1.0)
 
 
+@register("scale_shift")
+def _scale_shift():
+    """Zoom 0.75-1.15, shift up to 10% and tilt up to 10 degrees, borders replicated: objects drawn at any size and place."""
+    import albumentations as A
+    import cv2
+    return A.Affine(scale=(0.75, 1.15), translate_percent=(-0.1, 0.1), rotate=(-10, 10),
+                    border_mode=cv2.BORDER_REPLICATE, p=0.8)
+
+
+@register("color_jitter")
+def _color_jitter():
+    """Any hue, and some brightness, contrast and saturation: an icon's class does not depend on its colour."""
+    import albumentations as A
+    return A.ColorJitter(brightness=(0.8, 1.2), contrast=(0.8, 1.2), saturation=(0.6, 1.4), hue=(-0.5, 0.5), p=0.8)
+
+
+@register("grayscale")
+def _grayscale():
+    """One image in five without colour, as line drawings and sketches come."""
+    import albumentations as A
+    return A.ToGray(p=0.2)
+
+
+@register("sketch")
+def _sketch():
+    """One image in four redrawn as a pencil sketch of its outlines on tinted, grainy paper (bridges drawing styles)."""
+    from compete.common.data.sketch import PencilSketch
+    return PencilSketch(p=0.25)
+
+
 class Augmenter:
     """Callable `(image, seed) -> image` applying the named augmentations.
 

@@ -16,7 +16,8 @@ from compete.common.settings.fields import (COMPUTE, CV, DATA, MODEL, OUTPUT, PR
                                             OptionalText, comma_list, setting, to_int)
 from compete.common.io.policy import BACKGROUNDS
 from compete.common.settings.model import Invalid, Settings
-from compete.common.training.options import (AUGMENTATIONS, FINE_TUNE_MODES, OPTIMIZERS, SCHEDULES, TTA_VIEWS)
+from compete.common.training.options import (AUGMENTATIONS, BATCH_MIXES, FINE_TUNE_MODES, OPTIMIZERS, SCHEDULES,
+                                             TTA_VIEWS)
 
 Data = Annotated[str, setting("the competition's download folder", DATA, allowed="a folder", min_length=1)]
 LimitTrain = Annotated[Int, setting("use only the first N training rows (0: all), for quick trials", DATA, ge=0)]
@@ -98,6 +99,24 @@ Devices = Annotated[str, BeforeValidator(_device_count), setting(
     COMPUTE, allowed="all, or an integer ≥ 1")]
 TTA = Annotated[Literal[TTA_VIEWS], BeforeValidator(to_int),
                 setting("test-time augmentation: dihedral views averaged per image", PREDICTION)]
+
+
+MIXES = ("none", *BATCH_MIXES)
+
+
+def _mix_name(value):
+    """"" (older config files), null, false (YAML's `off`) and "off" mean no mixing."""
+    if value is None or value is False or (isinstance(value, str) and value.strip().lower() in ("", "off")):
+        return "none"
+    return value
+
+
+Mix = Annotated[Literal[MIXES], BeforeValidator(_mix_name), setting(
+    "mix pairs of training images: mixup blends them, cutmix pastes a patch of one into the other (none: off)",
+    TRAINING)]
+MixAlpha = Annotated[Float, setting("mixing strength: the alpha of Beta(alpha, alpha) (used only when mix is on)",
+                                    TRAINING, ge=0, le=100)]
+LabelSmoothing = Annotated[Float, setting("label smoothing of the cross-entropy loss (0: none)", TRAINING, ge=0, lt=1)]
 
 
 class RunSettings(Settings):
@@ -256,3 +275,31 @@ def _files_digest(files: tuple) -> str:
 
     paths = [path for path, *_ in files]
     return fingerprint.digest([Path(p).name for p in paths], fingerprint.of_files(paths))
+
+
+class SingleLabelImageConfig(ImageCVConfig):
+    """Image pipelines with one class per image (softmax): they may also mix pairs of images and smooth labels."""
+
+    mix: Mix = "none"
+    mix_alpha: MixAlpha = 1.0
+    label_smoothing: LabelSmoothing = 0.0
+
+    @model_validator(mode="after")
+    def _mixing(self):
+        if self.mix != "none" and not self.mix_alpha > 0:
+            raise Invalid("mix_alpha", self.mix_alpha, f"mix {self.mix} needs a positive alpha",
+                          "a number > 0 and ≤ 100")
+        return self
+
+    def unit_settings(self) -> dict:
+        """As the base class, less mix_alpha when nothing is mixed (it changes no model then)."""
+        settings = super().unit_settings()
+        if self.mix == "none":
+            settings.pop("mix_alpha", None)
+        return settings
+
+    def batch_mixer(self):
+        """The MixUp / CutMix transform of training batches, or None."""
+        from compete.common.data.augment import build_batch_transform
+
+        return build_batch_transform(None if self.mix == "none" else self.mix, self.mix_alpha)

@@ -13,7 +13,8 @@ OPTIMIZERS = ("adam", "sgd")
 FINE_TUNE_MODES = ("head", "partial", "full")
 # The registered names of `compete.common.data.augment` and its batch transforms, kept here so
 # settings can list them without importing the augmentation code.
-AUGMENTATIONS = ("hflip", "vflip", "dihedral", "brightness_contrast", "shift_scale_rotate", "pad_crop", "cutout")
+AUGMENTATIONS = ("hflip", "vflip", "dihedral", "brightness_contrast", "shift_scale_rotate", "pad_crop", "cutout",
+                 "scale_shift", "color_jitter", "grayscale", "sketch")
 BATCH_MIXES = ("mixup", "cutmix")
 TTA_VIEWS = (1, 2, 4, 8)
 

@@ -125,6 +125,11 @@ def _says(err: str, name: str, value: str, tail: str, source: str = "") -> None:
      "used only with sampling oversample or undersample"),
     (["--focal-gamma", "3"], "--focal-gamma", "3", "used only with loss focal; allowed: 2.0 (the default), or set "
                                                     "loss to focal"),
+    (["--loss", "focal", "--label-smoothing", "0.1"], "--label-smoothing", "0.1",
+     "used only with loss crossentropy; allowed: 0.0 (the default), or set loss to crossentropy"),
+    (["--mix", "mixup", "--mix-alpha", "0"], "--mix-alpha", "0", "mix mixup needs a positive alpha"),
+    (["--augment", "hflip,pencil"], "--augment", "(item 'pencil')", "not allowed; allowed: a list of names from "
+                                                                     "hflip, vflip"),
     (["--crop-to-box", "--box-key", ""], "--crop-to-box", "True", "there is no box to crop to: box_key is empty; "
                                                                    "allowed: false, or name the box with box_key"),
     (["--id-column", "x", "--label-column", "x"], "--label-column", "x", "the same as id_column"),
@@ -228,7 +233,8 @@ def test_settings_that_change_no_trained_model_are_not_in_the_units_key():
                    dict(label_key="a.b"), dict(classes=["x"]), dict(domains=["A"]), dict(tta=2),
                    dict(data="elsewhere"), dict(run="r"), dict(workers=2)):
         assert base.replace(**change).unit_settings() == base.unit_settings(), change
-    for change in (dict(loss="focal"), dict(sampling="oversample"), dict(class_weight="balanced"), dict(epochs=3)):
+    for change in (dict(loss="focal"), dict(sampling="oversample"), dict(class_weight="balanced"), dict(epochs=3),
+                   dict(mix="mixup"), dict(label_smoothing=0.1), dict(augment=["hflip", "sketch"])):
         assert base.replace(**change).unit_settings() != base.unit_settings(), change
     focal, oversample = base.replace(loss="focal"), base.replace(sampling="oversample")
     assert focal.replace(focal_gamma=3.0).unit_settings() != focal.unit_settings()
@@ -301,6 +307,25 @@ def test_units_trained_one_by_one_then_assembled(sample, tmp_path, log, capsys):
     assert cli("assemble", sample, tmp_path, *TINY, "--run", "u") == 0
     assert "training on" not in log.text and (run / "scores.json").is_file()
     assert len(_scores(run)["units"]) == 2
+
+
+def test_the_default_augmentations_mixing_and_label_smoothing_reach_training(sample, tmp_path, monkeypatch):
+    from compete.common.data import augment
+
+    augmented, mixed = set(), []
+    augment_one, mix_batch = augment.Augmenter.__call__, augment.BatchMixer.__call__
+    monkeypatch.setattr(augment.Augmenter, "__call__",
+                        lambda self, image, seed: augmented.add(self.names) or augment_one(self, image, seed))
+    monkeypatch.setattr(augment.BatchMixer, "__call__",
+                        lambda self, x, y, seed: mixed.append(self.name) or mix_batch(self, x, y, seed))
+    extra = ["--mix", "cutmix", "--mix-alpha", "0.5", "--label-smoothing", "0.1"]
+    assert cli("cv", sample, tmp_path, *TINY, "--run", "m", "--unit", "seed0/fold0", *extra) == 0
+    drawings = ("hflip", "scale_shift", "color_jitter", "grayscale", "sketch")
+    assert augmented == {drawings} and mixed and set(mixed) == {"cutmix"}
+    [unit] = _units(tmp_path / "runs" / "pictogram" / "m")
+    settings = json.loads(unit.read_text(encoding="utf-8"))["settings"]
+    assert tuple(settings["augment"]) == drawings
+    assert (settings["mix"], settings["mix_alpha"], settings["label_smoothing"]) == ("cutmix", 0.5, 0.1)
 
 
 def test_hygiene_action_reports(sample, tmp_path, log):
