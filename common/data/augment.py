@@ -96,7 +96,7 @@ def _grayscale():
 
 @register("sketch")
 def _sketch():
-    """One image in four redrawn as a pencil sketch of its outlines on tinted, grainy paper (bridges drawing styles)."""
+    """One image in four redrawn as a pencil sketch: its outlines in grainy strokes on tinted paper (bridges styles)."""
     from compete.common.data.sketch import PencilSketch
     return PencilSketch(p=0.25)
 

@@ -1,4 +1,4 @@
-"""A pencil-sketch redrawing of an image: its outlines in grey pencil on tinted, grainy paper.
+"""A pencil-sketch redrawing of an image: its outlines in grainy grey pencil strokes on tinted paper.
 
 Filled icons, shaded illustrations and sketches show one object in three styles; drawing a
 training image as a sketch now and then teaches a from-scratch net the outline they share.
