@@ -27,7 +27,7 @@ def pencil_sketch(image: np.ndarray, darkness: float, width: int, paper: np.ndar
 class PencilSketch(A.ImageOnlyTransform):
     """albumentations transform for `pencil_sketch`, drawing its parameters from the pipeline's seeded generator."""
 
-    def get_params_dependent_on_data(self, params, data):
+    def get_params(self):
         rng = self.random_generator
         return {"darkness": float(rng.uniform(0.5, 0.9)), "width": int(rng.integers(1, 3)),
                 "paper": rng.uniform(225, 255, 3), "grain": float(rng.uniform(0.0, 0.4)),

@@ -259,24 +259,6 @@ class ImageCVConfig(RunSettings):
         return f"{Path(str(self.backbone).split(':')[-1]).name}-{self.image_size}px"
 
 
-def _stamp(path: Path) -> tuple:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (None, None)
-    return (stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=16)
-def _files_digest(files: tuple) -> str:
-    """One digest of the names and contents of `files` ((path, size, mtime) each): hashed once per command, however
-    often the unit settings are asked for (the run name, then the learner), and again when a file changes."""
-    from compete.common.runs import fingerprint
-
-    paths = [path for path, *_ in files]
-    return fingerprint.digest([Path(p).name for p in paths], fingerprint.of_files(paths))
-
-
 class SingleLabelImageConfig(ImageCVConfig):
     """Image pipelines with one class per image (softmax): they may also mix pairs of images and smooth labels."""
 
@@ -303,3 +285,21 @@ class SingleLabelImageConfig(ImageCVConfig):
         from compete.common.data.augment import build_batch_transform
 
         return build_batch_transform(None if self.mix == "none" else self.mix, self.mix_alpha)
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (None, None)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _files_digest(files: tuple) -> str:
+    """One digest of the names and contents of `files` ((path, size, mtime) each): hashed once per command, however
+    often the unit settings are asked for (the run name, then the learner), and again when a file changes."""
+    from compete.common.runs import fingerprint
+
+    paths = [path for path, *_ in files]
+    return fingerprint.digest([Path(p).name for p in paths], fingerprint.of_files(paths))
