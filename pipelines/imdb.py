@@ -120,10 +120,10 @@ class ImdbConfig(RunSettings):
     rnn_init: Annotated[Literal[RNN_INIT], _rnn(
         "sequence models' initial embedding: word2vec vectors (the w2v settings) or random")] = "word2vec"
     rnn_units: Annotated[Int, _rnn("units per direction of the LSTM / GRU layer", ge=1)] = 32
-    cnn_filters: Annotated[Int, _rnn("cnn: convolution filters", ge=1)] = 128
-    cnn_kernel: Annotated[Int, _rnn("cnn: words each filter reads", ge=1, le=64)] = 3
+    cnn_filters: Annotated[Int, _rnn("cnn: convolution filters", ge=1)] = 256
+    cnn_kernel: Annotated[Int, _rnn("cnn: words each filter reads", ge=1, le=64)] = 5
     rnn_dropout: Annotated[Float, _rnn("dropout in the sequence models", ge=0, lt=1)] = 0.2
-    rnn_epochs: Annotated[Int, _rnn("sequence models' training epochs per unit", ge=1)] = 3
+    rnn_epochs: Annotated[Int, _rnn("sequence models' training epochs per unit", ge=1)] = 4
     rnn_batch_size: Annotated[Int, _rnn("reviews per sequence-model training batch", ge=1, le=65536)] = 64
     rnn_learning_rate: Annotated[Float, _rnn("sequence models' Adam learning rate", gt=0, le=10)] = 1e-3
     precision: Precision = "auto"

@@ -364,12 +364,12 @@ def test_settings_from_python_files_and_flags_are_validated_alike(tmp_path):
     with pytest.raises(ValidationError):
         ImdbConfig(data="d", rnn_dropout=1.5)
     cfg = ImdbConfig(data="d", models="tfidf_lr,gru", seeds=[0, 1])
-    assert cfg.models == ["tfidf_lr", "gru"] and cfg.rnn_epochs == 3 and cfg.blend == "auc"
+    assert cfg.models == ["tfidf_lr", "gru"] and cfg.rnn_epochs == 4 and cfg.blend == "auc"
     path = tmp_path / "imdb.json"
     path.write_text(json.dumps({"data": "d", "rnn_epochs": "3", "models": ["lstm"]}))
     from_file = resolve(ImdbConfig, path, {"blend": "mean"}, flags={"blend"})
     assert (from_file.rnn_epochs, from_file.models, from_file.blend) == (3, ["lstm"], "mean")
-    assert from_file.replace(rnn_epochs=4).rnn_epochs == 4
+    assert from_file.replace(rnn_epochs=5).rnn_epochs == 5
     with pytest.raises(SettingsError, match="rnn_epochs 0: not allowed"):
         from_file.replace(rnn_epochs=0)
     ImdbConfig.build({"data": "d", **DEMO})  # the demo's settings are valid
